@@ -1,0 +1,33 @@
+// Builds the Koa app of a step: shared plumbing around the step's own routes.
+import Router from '@koa/router'
+import Koa from 'koa'
+import type { Clock } from './clock.ts'
+import type { Secrets } from './config.ts'
+import type { Database, Migration } from './db.ts'
+import { jsonBody, jsonErrors } from './http.ts'
+import type { Passwords } from './passwords.ts'
+
+/** What a step's routes are given: nothing global, so tests can swap the clock, the database and the hash cost. */
+export interface AppDeps {
+  db: Database
+  clock: Clock
+  passwords: Passwords
+  secrets: Secrets
+}
+
+/** A step is its schema (schema.ts) and its routes (routes.ts). */
+export interface Step {
+  migrations: Migration[]
+  routes(deps: AppDeps): Router
+}
+
+export function createApp(step: Step, deps: AppDeps): Koa {
+  const app = new Koa()
+  app.silent = true // jsonErrors logs what is unexpected; Koa need not print 4xx errors too
+  app.use(jsonErrors())
+  app.use(jsonBody())
+  const router = step.routes(deps)
+  app.use(router.routes())
+  app.use(router.allowedMethods())
+  return app
+}

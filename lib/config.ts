@@ -1,0 +1,47 @@
+// Secrets and settings from the environment (CONTRACT.md → "`npm start` environment").
+import { createSecretKey, type KeyObject } from 'node:crypto'
+
+export interface Secrets {
+  /** Signs access tokens. */
+  access: KeyObject
+  /** Signs refresh tokens: a second secret, so that one kind of token can never pass as the other. */
+  refresh: KeyObject
+}
+
+// HS256 wants a key at least as long as its 256-bit output (RFC 7518 §3.2).
+const MIN_SECRET_BYTES = 32
+
+// Only for `npm start` on a laptop. They say what they are, so nobody ships them by mistake.
+const DEV_SECRETS = {
+  ACCESS_TOKEN_SECRET: 'dev-only-access-secret: not a secret, set ACCESS_TOKEN_SECRET',
+  REFRESH_TOKEN_SECRET: 'dev-only-refresh-secret: not a secret, set REFRESH_TOKEN_SECRET',
+}
+
+/**
+ * jsonwebtoken is given KeyObjects, not strings: with a string it first tries to parse a PEM key,
+ * which costs about 40 times more than the HMAC itself on every sign and verify.
+ */
+export function loadSecrets(env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = console.warn): Secrets {
+  const production = env.NODE_ENV === 'production'
+  const read = (name: keyof typeof DEV_SECRETS): KeyObject => {
+    const value = env[name]
+    if (!value) {
+      if (production) throw new Error(`${name} is not set. Refusing to start with NODE_ENV=production and no secret.`)
+      warn(`warning: ${name} is not set; using a development value. Never do this in production.`)
+      return createSecretKey(Buffer.from(DEV_SECRETS[name]))
+    }
+    if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
+      const message = `${name} is shorter than ${MIN_SECRET_BYTES} bytes; an HS256 key should be at least 256 bits.`
+      if (production) throw new Error(`${message} Refusing to start with NODE_ENV=production.`)
+      warn(`warning: ${message}`)
+    }
+    return createSecretKey(Buffer.from(value))
+  }
+  const secrets = { access: read('ACCESS_TOKEN_SECRET'), refresh: read('REFRESH_TOKEN_SECRET') }
+  if (secrets.access.equals(secrets.refresh)) {
+    const message = 'ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are equal; a refresh token could pass as an access token.'
+    if (production) throw new Error(`${message} Refusing to start with NODE_ENV=production.`)
+    warn(`warning: ${message}`)
+  }
+  return secrets
+}

@@ -1,0 +1,86 @@
+// JSON in, JSON out: the HTTP plumbing every step shares (CONTRACT.md → "HTTP, every step").
+import type { Middleware } from 'koa'
+import bodyParser from 'koa-bodyparser'
+import { STATUS_CODES } from 'node:http'
+
+export const BODY_LIMIT = '16kb'
+
+/**
+ * Every error becomes `{"error": "<sentence>"}` with its status. Messages of client errors are shown;
+ * anything unexpected is logged on the server and answered with a plain 500, never a stack trace.
+ */
+export function jsonErrors(): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next()
+    } catch (err: any) {
+      const status = clientStatus(err)
+      if (status === undefined) {
+        console.error(err)
+        ctx.status = 500
+        ctx.body = { error: 'Something went wrong on the server. It has been logged.' }
+        return
+      }
+      ctx.status = status
+      ctx.set(err.headers ?? {})
+      ctx.body = { error: clientMessage(err, status) }
+      return
+    }
+    // No route matched, or a route set a 4xx without a body (405 from allowedMethods): still JSON.
+    if (ctx.status >= 400 && ctx.body == null) {
+      ctx.status = ctx.status // keep it: setting the body below would otherwise not change it
+      ctx.body = {
+        error:
+          ctx.status === 404
+            ? `Not found: no route for ${ctx.method} ${ctx.path}.`
+            : ctx.status === 405
+              ? `${ctx.method} is not allowed on ${ctx.path}; allowed: ${ctx.response.get('Allow')}.`
+              : STATUS_CODES[ctx.status] ?? 'Error',
+      }
+    }
+  }
+}
+
+function clientStatus(err: any): number | undefined {
+  const status = Number(err?.status ?? err?.statusCode)
+  return status >= 400 && status < 500 ? status : status === 501 && err.expose ? 501 : undefined
+}
+
+// Errors from the body parser (raw-body, co-body) carry a `type`; turn them into sentences a learner understands.
+function clientMessage(err: any, status: number): string {
+  switch (err.type) {
+    case 'entity.too.large':
+      return `The request body is larger than ${BODY_LIMIT.replace('kb', ' KiB')}.`
+    case 'entity.parse.failed':
+      return 'The request body is not valid JSON.'
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return 'The request body must be UTF-8 JSON.'
+    case 'request.size.invalid':
+    case 'request.aborted':
+      return 'The request body was cut short.'
+  }
+  if (err.expose && typeof err.message === 'string' && err.message) return err.message
+  return STATUS_CODES[status] ?? 'Error'
+}
+
+/**
+ * Parses JSON bodies only, up to 16 KiB. A body of any other type gets a 415 here, because the parser
+ * would otherwise turn it into `{}` without a word (and a form would turn `email[$ne]=x` into an object).
+ * A request without a body counts as `{}`.
+ */
+export function jsonBody(): Middleware {
+  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, strict: true, onerror: rethrow })
+  return async (ctx, next) => {
+    const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== ''
+    if (hasBody && !ctx.request.is('application/json')) {
+      ctx.throw(415, 'Send the body as JSON, with the header Content-Type: application/json.')
+    }
+    return parse(ctx, next)
+  }
+}
+
+function rethrow(err: Error): never {
+  // co-body marks a syntax error with status 400 and type 'entity.parse.failed'; we keep those fields.
+  throw err
+}

@@ -1,0 +1,52 @@
+// The workshop's steps, and the spellings a learner may use for them: `04`, `4`, `step-04`, the folder name.
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Step } from './app.ts'
+import type { Migration } from './db.ts'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+export const STEPS = [
+  'step-01-sessions',
+  'step-02-jwt',
+  'step-03-refresh-tokens',
+  'step-04-refresh-token-version',
+  'step-05-blacklist',
+  'step-06-sessions-revisited',
+] as const
+
+export type StepName = (typeof STEPS)[number]
+export type Flavour = 'steps' | 'solutions'
+
+export class UnknownStepError extends Error {}
+
+export function stepNumber(name: string): number {
+  return Number(/^step-(\d+)/.exec(name)?.[1])
+}
+
+/** `04`, `4`, `step-04`, `step-4` or `step-04-refresh-token-version` → `step-04-refresh-token-version`. */
+export function resolveStep(spelling: string): StepName {
+  const wanted = spelling.trim().toLowerCase()
+  const found = STEPS.find((name) => name === wanted || new RegExp(`^(step-?)?0*${stepNumber(name)}$`).test(wanted))
+  if (!found) {
+    const list = STEPS.map((name) => `  ${name}   (or ${name.slice(5, 7)})`).join('\n')
+    throw new UnknownStepError(`Unknown step "${spelling}". The steps are:\n${list}`)
+  }
+  return found
+}
+
+export function stepDir(name: StepName, flavour: Flavour): string {
+  return join(ROOT, flavour, name)
+}
+
+export function stepExists(name: StepName, flavour: Flavour): boolean {
+  return existsSync(join(stepDir(name, flavour), 'routes.ts'))
+}
+
+/** Imports a step folder's schema.ts and routes.ts. */
+export async function loadStep(dir: string): Promise<Step> {
+  const schema: { migrations: Migration[] } = await import(join(dir, 'schema.ts'))
+  const routes: Pick<Step, 'routes'> = await import(join(dir, 'routes.ts'))
+  return { migrations: schema.migrations, routes: routes.routes }
+}

@@ -1,0 +1,78 @@
+// Starts a step's app for one test: a real HTTP server on an ephemeral port, an in-memory SQLite
+// database, cheap scrypt, and a clock the test moves by hand.
+import { createSecretKey, randomBytes } from 'node:crypto'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import type { TestContext } from 'node:test'
+import { createApp } from '../../lib/app.ts'
+import type { Clock } from '../../lib/clock.ts'
+import type { Secrets } from '../../lib/config.ts'
+import { countQueries, openDatabase, type Database } from '../../lib/db.ts'
+import { CHEAP_SCRYPT_FOR_TESTS, createPasswords } from '../../lib/passwords.ts'
+import { loadStep, ROOT, type StepName } from '../../lib/steps.ts'
+import { Device } from './device.ts'
+
+/**
+ * Which folder a suite tests. `npm test -- step-04` points it at steps/, `--solution` at solutions/,
+ * and the gap checks point an earlier step's suite at a later step's solution.
+ */
+export function targetDir(step: StepName): string {
+  return process.env.WORKSHOP_TARGET ?? join(ROOT, 'steps', step)
+}
+
+export class TestClock implements Clock {
+  constructor(private time = Date.UTC(2026, 0, 5, 9, 0, 0)) {}
+  now() {
+    return this.time
+  }
+  advance(ms: number) {
+    this.time += ms
+  }
+}
+
+export interface TestApp {
+  url: string
+  db: Database
+  clock: TestClock
+  secrets: Secrets
+  /** A client that keeps whatever credential login gives it: a cookie, or bearer and refresh tokens. */
+  device(name?: string): Device
+  /** How many SQL statements the app ran while `action` ran. */
+  countQueries(action: () => Promise<unknown>): Promise<number>
+  close(): Promise<void>
+}
+
+export async function startApp(t: TestContext | undefined, step: StepName): Promise<TestApp> {
+  const loaded = await loadStep(targetDir(step))
+  const db = await openDatabase(':memory:', loaded.migrations)
+  const clock = new TestClock()
+  const secrets = { access: createSecretKey(randomBytes(32)), refresh: createSecretKey(randomBytes(32)) }
+  const koa = createApp(loaded, { db, clock, passwords: createPasswords(CHEAP_SCRYPT_FOR_TESTS), secrets })
+  const server = koa.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+
+  const app: TestApp = {
+    url,
+    db,
+    clock,
+    secrets,
+    device: (name = 'device') => new Device(url, name),
+    async countQueries(action) {
+      const counter = countQueries(db)
+      try {
+        await action()
+        return counter.count
+      } finally {
+        counter.stop()
+      }
+    },
+    async close() {
+      server.closeAllConnections()
+      await new Promise((resolve) => server.close(resolve))
+      await db.destroy()
+    },
+  }
+  t?.after(() => app.close())
+  return app
+}

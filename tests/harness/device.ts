@@ -1,0 +1,115 @@
+// A small HTTP client that behaves like one browser or one phone: it keeps the credential that login gave
+// it (a `sid` cookie, or an access and a refresh token), so one step's tests run unchanged on the next step.
+
+export interface Reply {
+  method: string
+  path: string
+  status: number
+  headers: Headers
+  /** The parsed JSON body, or undefined. */
+  body: any
+  text: string
+  /** The `error` sentence of an error body. */
+  error?: string
+}
+
+export interface RequestOptions {
+  body?: unknown
+  /** A raw body, sent as is (with its own Content-Type header). */
+  rawBody?: string
+  headers?: Record<string, string>
+}
+
+export class Device {
+  cookie?: string
+  accessToken?: string
+  refreshToken?: string
+
+  constructor(
+    readonly url: string,
+    readonly name = 'device',
+  ) {}
+
+  /** Another device holding exactly this one's credential: what a thief has after stealing it. */
+  copy(name = `${this.name} (copy)`): Device {
+    const other = new Device(this.url, name)
+    Object.assign(other, { cookie: this.cookie, accessToken: this.accessToken, refreshToken: this.refreshToken })
+    return other
+  }
+
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+    const headers: Record<string, string> = {}
+    if (this.cookie) headers.Cookie = `sid=${this.cookie}`
+    if (this.accessToken) headers.Authorization = `Bearer ${this.accessToken}`
+    let body: string | undefined
+    if (options.rawBody !== undefined) body = options.rawBody
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body)
+      headers['Content-Type'] = 'application/json'
+    }
+    Object.assign(headers, options.headers)
+    const response = await fetch(this.url + path, { method, headers, body, redirect: 'manual' })
+    this.keepCookie(response.headers)
+    const text = await response.text()
+    let parsed: any
+    try {
+      parsed = text ? JSON.parse(text) : undefined
+    } catch {
+      parsed = undefined
+    }
+    const reply: Reply = { method, path, status: response.status, headers: response.headers, body: parsed, text }
+    if (parsed && typeof parsed.error === 'string') reply.error = parsed.error
+    this.keepTokens(reply)
+    return reply
+  }
+
+  get(path: string, options?: RequestOptions) {
+    return this.request('GET', path, options)
+  }
+  post(path: string, body?: unknown, options?: RequestOptions) {
+    return this.request('POST', path, { ...options, body })
+  }
+  delete(path: string, options?: RequestOptions) {
+    return this.request('DELETE', path, options)
+  }
+
+  register(email: string, password: string) {
+    return this.post('/register', { email, password })
+  }
+  login(email: string, password: string) {
+    return this.post('/login', { email, password })
+  }
+  me() {
+    return this.get('/me')
+  }
+  /** Sends the refresh token this device holds (steps 03–05). */
+  refresh() {
+    return this.post('/refresh', { refreshToken: this.refreshToken })
+  }
+  /** Logs out, sending the refresh token too where the device holds one. */
+  logout() {
+    return this.post('/logout', this.refreshToken ? { refreshToken: this.refreshToken } : undefined)
+  }
+  logoutAll() {
+    return this.post('/logout-all')
+  }
+  changePassword(currentPassword: string, newPassword: string) {
+    return this.post('/password', { currentPassword, newPassword })
+  }
+
+  private keepCookie(headers: Headers) {
+    for (const line of headers.getSetCookie()) {
+      const match = /^sid=([^;]*)/.exec(line)
+      if (!match) continue
+      const expired = /expires=Thu, 01 Jan 1970/i.test(line) || match[1] === ''
+      this.cookie = expired ? undefined : match[1]
+    }
+  }
+
+  // Whatever tokens a successful response hands out become this device's credential.
+  private keepTokens(reply: Reply) {
+    if (reply.status >= 300 || !reply.body || typeof reply.body !== 'object') return
+    if (typeof reply.body.accessToken === 'string') this.accessToken = reply.body.accessToken
+    if (typeof reply.body.refreshToken === 'string') this.refreshToken = reply.body.refreshToken
+  }
+}

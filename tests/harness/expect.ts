@@ -1,0 +1,30 @@
+// Assertions whose messages speak to the learner: what was expected, what came back, and where to look.
+import assert from 'node:assert/strict'
+import type { Reply } from './device.ts'
+
+export function describeReply(reply: Reply): string {
+  const said = reply.error ? ` "${reply.error}"` : reply.text ? ` ${reply.text.slice(0, 200)}` : ''
+  return `${reply.method} ${reply.path} answered ${reply.status}${said}`
+}
+
+/** Fails with: `POST /logout-all: expected 204, got 501 "step-04 TODO(3): …"` and a hint. */
+export function expectStatus(reply: Reply, expected: number, hint?: string): void {
+  if (reply.status === expected) return
+  assert.fail(`expected ${expected}, but ${describeReply(reply)}${hint ? `\n  → ${hint}` : ''}`)
+}
+
+/** An error response in the contract's shape: JSON `{"error": "<sentence>"}`, nothing leaked. */
+export function expectJsonError(reply: Reply, expected: number, hint?: string): void {
+  expectStatus(reply, expected, hint)
+  assert.match(reply.headers.get('content-type') ?? '', /application\/json/, `${describeReply(reply)}: an error must be JSON`)
+  assert.equal(typeof reply.error, 'string', `${describeReply(reply)}: the body must be {"error": "<sentence>"}`)
+  assert.doesNotMatch(reply.text, /\bat .+:\d+:\d+|SQLITE|node_modules|\/work\//, `${describeReply(reply)}: the error leaks internals`)
+}
+
+/** The claims of a JWT, read without checking its signature (as any client or thief can). */
+export function decodeJwt(token: string | undefined): Record<string, any> {
+  assert.equal(typeof token, 'string', 'expected a token, got none')
+  const parts = token!.split('.')
+  assert.equal(parts.length, 3, `a JWT has three dot-separated parts, got ${parts.length}`)
+  return JSON.parse(Buffer.from(parts[1], 'base64url').toString())
+}
