@@ -24,7 +24,7 @@ export const conflict = (message: string) => new HttpError(409, message)
  */
 export class NotImplemented extends HttpError {
   constructor(message: string) {
-    super(501, `${message} (not implemented yet: see the TODO in this step's code and its README)`)
+    super(501, message)
     this.name = 'NotImplemented'
   }
 }

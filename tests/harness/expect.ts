@@ -10,7 +10,9 @@ export function describeReply(reply: Reply): string {
 /** Fails with: `POST /logout-all: expected 204, got 501 "step-04 TODO(3): …"` and a hint. */
 export function expectStatus(reply: Reply, expected: number, hint?: string): void {
   if (reply.status === expected) return
-  assert.fail(`expected ${expected}, but ${describeReply(reply)}${hint ? `\n  → ${hint}` : ''}`)
+  const todo = /TODO\((\d+)\)/.exec(reply.error ?? '')
+  const advice = todo ? `finish that TODO first: README.md → "Exercise ${todo[1]}"` : hint
+  assert.fail(`expected ${expected}, but ${describeReply(reply)}${advice ? `\n  → ${advice}` : ''}`)
 }
 
 /** An error response in the contract's shape: JSON `{"error": "<sentence>"}`, nothing leaked. */

@@ -1,0 +1,60 @@
+// npm test                          the whole workshop check (what CI and maintainers run)
+// npm test -- step-04               step 04's suite against your work in steps/
+// npm test -- step-04 --solution    the same suite against solutions/
+// npm test -- step-04 --watch       reruns on every save
+// npm test -- attacks [--solution]  the bad-input and attack suite, against every step
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { resolveStep, ROOT, stepDir, UnknownStepError } from '../lib/steps.ts'
+import { checkWorkshop } from './test/workshop.ts'
+import { runLearnerSuite, watch } from './test/learner.ts'
+
+const USAGE = `Usage:
+  npm test                              check the whole workshop
+  npm test -- <step> [--solution] [--watch]   one step's suite, e.g. npm test -- step-04
+  npm test -- attacks [--solution]      the attack suite against every step`
+
+function parse() {
+  try {
+    return parseArgs({
+      options: { solution: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+    })
+  } catch (err: any) {
+    throw new UnknownStepError(`${err.message}\n\n${USAGE}`)
+  }
+}
+
+try {
+  const { values, positionals } = parse()
+  if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  if (positionals.length > 1) throw new UnknownStepError(`Give one step at a time.\n\n${USAGE}`)
+  const flavour = values.solution ? 'solutions' : 'steps'
+
+  if (positionals.length === 0) {
+    if (values.solution || values.watch) throw new UnknownStepError(`--solution and --watch go with a step.\n\n${USAGE}`)
+    process.exit(await checkWorkshop())
+  }
+
+  const suite =
+    positionals[0] === 'attacks'
+      ? { file: join(ROOT, 'tests', 'attacks.test.ts'), env: { WORKSHOP_FLAVOUR: flavour }, label: `attacks against ${flavour}/` }
+      : (() => {
+          const name = resolveStep(positionals[0])
+          const dir = stepDir(name, flavour)
+          if (!existsSync(dir)) throw new UnknownStepError(`${flavour}/${name} does not exist yet.`)
+          return { file: join(ROOT, 'tests', `${name}.test.ts`), env: { WORKSHOP_TARGET: dir }, label: `${flavour}/${name}` }
+        })()
+  if (!existsSync(suite.file)) throw new UnknownStepError(`There is no suite ${suite.file} yet.`)
+
+  if (values.watch) await watch(suite)
+  else process.exit(await runLearnerSuite(suite))
+} catch (err) {
+  if (!(err instanceof UnknownStepError)) throw err
+  console.error(err.message)
+  process.exit(2)
+}

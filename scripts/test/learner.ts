@@ -1,0 +1,56 @@
+// The learner's `npm test -- step-04`: one suite, readable output, and a watch mode.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { watch as watchFolder, type FSWatcher } from 'node:fs'
+import { join, relative } from 'node:path'
+import { ROOT } from '../../lib/steps.ts'
+
+export interface LearnerSuite {
+  file: string
+  env: Record<string, string>
+  label: string
+}
+
+const LEARNER_REPORTER = join(ROOT, 'scripts', 'reporters', 'learner.mjs')
+
+function start(suite: LearnerSuite): ChildProcess {
+  console.log(`Testing ${suite.label} with ${relative(ROOT, suite.file)}\n`)
+  const args = ['--import', 'tsx', '--test', `--test-reporter=${LEARNER_REPORTER}`, suite.file]
+  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...suite.env }, stdio: 'inherit' })
+}
+
+export function runLearnerSuite(suite: LearnerSuite): Promise<number> {
+  return new Promise((resolve) => start(suite).on('close', (code) => resolve(code ?? 1)))
+}
+
+/**
+ * Reruns the suite whenever a file under steps/, solutions/, lib/ or tests/ changes. Uses recursive
+ * fs.watch; where the file system cannot watch (some network and WSL mounts), it says so and exits.
+ */
+export async function watch(suite: LearnerSuite): Promise<void> {
+  let child: ChildProcess | undefined
+  let timer: NodeJS.Timeout | undefined
+  const rerun = () => {
+    child?.kill()
+    console.clear()
+    child = start(suite)
+    child.on('close', () => console.log('\nWatching for changes… (Ctrl-C to stop)'))
+  }
+  const watchers: FSWatcher[] = []
+  try {
+    for (const folder of ['steps', 'solutions', 'lib', 'tests']) {
+      watchers.push(
+        watchFolder(join(ROOT, folder), { recursive: true }, (_event, file) => {
+          if (!file || !/\.(ts|mjs|json)$/.test(String(file))) return
+          clearTimeout(timer)
+          timer = setTimeout(rerun, 150) // an editor's save is often several writes
+        }),
+      )
+    }
+  } catch (err: any) {
+    watchers.forEach((w) => w.close())
+    console.error(`File watching does not work here (${err.code ?? err.message}). Rerun \`npm test -- <step>\` by hand after each save.`)
+    process.exit(2)
+  }
+  rerun()
+  await new Promise(() => {}) // until Ctrl-C
+}

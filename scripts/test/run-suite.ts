@@ -1,0 +1,61 @@
+// Runs one test file in a child `node --test` and collects its results, one per test.
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { ROOT } from '../../lib/steps.ts'
+
+export interface TestResult {
+  name: string
+  status: 'pass' | 'fail' | 'skip'
+  message?: string
+}
+
+export interface SuiteRun {
+  results: TestResult[]
+  exitCode: number
+  /** What the child printed outside the reporter (a crash, a syntax error). */
+  stderr: string
+}
+
+const RESULTS_REPORTER = join(ROOT, 'scripts', 'reporters', 'results.mjs')
+
+export interface SuiteOptions {
+  file: string
+  env?: Record<string, string>
+  namePattern?: string
+}
+
+export function runSuite({ file, env = {}, namePattern }: SuiteOptions): Promise<SuiteRun> {
+  const args = ['--import', 'tsx', '--test', `--test-reporter=${RESULTS_REPORTER}`]
+  if (namePattern) args.push(`--test-name-pattern=${namePattern}`)
+  args.push(file)
+  const childEnv = { ...process.env, ...env }
+  if (!env.WORKSHOP_TARGET) delete childEnv.WORKSHOP_TARGET
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.on('close', (code) => {
+      const results = stdout
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as TestResult)
+      resolve({ results, exitCode: code ?? 1, stderr })
+    })
+  })
+}
+
+/** Runs jobs with at most `limit` at a time, keeping their order in the answer. */
+export async function inPool<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+  const answers: T[] = new Array(jobs.length)
+  let next = 0
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++
+      answers[index] = await jobs[index]()
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker))
+  return answers
+}

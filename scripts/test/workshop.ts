@@ -1,0 +1,207 @@
+// `npm test` with no step: proves that the whole workshop is consistent.
+//  1. everything typechecks, the starters included;
+//  2. every step's suite passes on its solution;
+//  3. every starter has work left: TODO markers that its README explains with hints, and a failing suite
+//     whose failures name the TODOs;
+//  4. every gap test still passes on the later solutions while its gap is open, and fails on the solution
+//     of the step that its name says closes it;
+//  5. the other suites (attacks, tools, slides, bench) pass.
+// The last line is `N passed, N failed`; the exit code is non-zero when anything is off.
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
+import { join, relative } from 'node:path'
+import { ROOT, stepDir, stepNumber, STEPS, type StepName } from '../../lib/steps.ts'
+import { inPool, runSuite, type SuiteRun } from './run-suite.ts'
+
+interface Check {
+  group: string
+  label: string
+  ok: boolean
+  detail?: string
+}
+
+const tty = process.stdout.isTTY && !process.env.NO_COLOR
+const paint = (code: number) => (text: string) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text)
+const green = paint(32)
+const red = paint(31)
+const dim = paint(2)
+const bold = paint(1)
+const mark = (ok: boolean) => (ok ? green('✔') : red('✖'))
+
+const GAP = /gap \(closed in step-(\d+)\)/
+const suiteFile = (step: StepName) => join(ROOT, 'tests', `${step}.test.ts`)
+const hasFolder = (step: StepName, flavour: 'steps' | 'solutions') => existsSync(join(stepDir(step, flavour), 'routes.ts'))
+
+/** The gap tests a suite declares, read from its source: `gap (closed in step-05): …` → 5. */
+function gapClosers(step: StepName): number[] {
+  if (!existsSync(suiteFile(step))) return []
+  const source = readFileSync(suiteFile(step), 'utf8')
+  return [...source.matchAll(new RegExp(GAP, 'g'))].map((match) => Number(match[1]))
+}
+
+function typecheck(): Promise<Check> {
+  return new Promise((resolve) => {
+    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    child.on('close', (code) =>
+      resolve({ group: 'typecheck', label: 'everything typechecks (tsc, strict), the starters included', ok: code === 0, detail: output.trim() }),
+    )
+  })
+}
+
+function crashDetail(run: SuiteRun): string {
+  return run.stderr.trim().split('\n').slice(0, 15).join('\n')
+}
+
+function solutionChecks(step: StepName, run: SuiteRun): Check[] {
+  const group = `${step} · solution`
+  if (run.results.length === 0) return [{ group, label: 'the suite runs', ok: false, detail: crashDetail(run) || 'no test ran' }]
+  return run.results
+    .filter((result) => result.status !== 'skip')
+    .map((result) => ({ group, label: result.name, ok: result.status === 'pass', detail: result.message }))
+}
+
+function starterChecks(step: StepName, run: SuiteRun): Check[] {
+  const group = `${step} · starter`
+  const dir = stepDir(step, 'steps')
+  const code = readdirSync(dir)
+    .filter((file) => file.endsWith('.ts'))
+    .map((file) => readFileSync(join(dir, file), 'utf8'))
+    .join('\n')
+  const todos = [...new Set([...code.matchAll(/TODO\((\d+)\)/g)].map((match) => Number(match[1])))].sort((a, b) => a - b)
+  const readmePath = join(dir, 'README.md')
+  const readme = existsSync(readmePath) ? readFileSync(readmePath, 'utf8') : ''
+  const missing = todos.filter((n) => !new RegExp(`Exercise ${n}\\b`).test(readme))
+  const failing = run.results.filter((result) => result.status === 'fail')
+  const named = [...new Set(failing.flatMap((result) => result.message?.match(/TODO\(\d+\)/g) ?? []))].sort()
+  const crashed = run.results.length === 0
+  return [
+    { group, label: 'has numbered TODO markers', ok: todos.length > 0, detail: `found: ${todos.map((n) => `TODO(${n})`).join(', ') || 'none'}` },
+    {
+      group,
+      label: 'its README explains every TODO as an exercise, with hints',
+      ok: readme !== '' && missing.length === 0 && /<details>/.test(readme),
+      detail: readme === '' ? `${relative(ROOT, readmePath)} is missing` : missing.length ? `no "Exercise N" for TODO ${missing.join(', ')}` : 'no <details> hints',
+    },
+    {
+      group,
+      label: 'fails its suite (there is work left), and the failures name the TODOs',
+      ok: !crashed && failing.length > 0 && named.length > 0,
+      detail: crashed
+        ? `the suite crashed instead of failing test by test:\n${crashDetail(run)}`
+        : `${failing.length} of ${run.results.length} tests fail; they name ${named.join(', ') || 'no TODO'}`,
+    },
+  ]
+}
+
+/** Step `from`'s gap tests run against the solution of a later step `on`. */
+function gapChecks(from: StepName, on: StepName, run: SuiteRun): Check[] {
+  const onNumber = stepNumber(on)
+  const checks: Check[] = []
+  for (const result of run.results) {
+    const match = GAP.exec(result.name)
+    if (!match || result.status === 'skip') continue
+    const closer = Number(match[1])
+    if (closer < onNumber) continue // closed earlier: nothing to show here
+    const shouldPass = closer > onNumber
+    const ok = (result.status === 'pass') === shouldPass
+    checks.push({
+      group: 'gaps',
+      label: `${from}: "${result.name}" ${shouldPass ? 'is still open' : 'is closed'} on ${on}`,
+      ok,
+      detail: ok ? undefined : shouldPass ? `it failed on ${on}, whose gap should still be open: ${result.message}` : `it still passes on ${on}, which should close it`,
+    })
+  }
+  return checks
+}
+
+function otherSuites(): string[] {
+  return readdirSync(join(ROOT, 'tests'))
+    .filter((file) => file.endsWith('.test.ts') && !/^step-\d\d-/.test(file))
+    .sort()
+    .map((file) => join(ROOT, 'tests', file))
+}
+
+export async function checkWorkshop(): Promise<number> {
+  const started = Date.now()
+  console.log(bold('Checking the whole workshop') + dim(` (${availableParallelism()} at a time)`))
+  const jobs: Array<() => Promise<Check[]>> = []
+  const progress = (label: string, checks: Check[]) => {
+    const failed = checks.filter((check) => !check.ok).length
+    console.log(`  ${mark(failed === 0)} ${label}${dim(`  ${checks.length - failed}/${checks.length}`)}`)
+    return checks
+  }
+
+  jobs.push(async () => progress('typecheck', [await typecheck()]))
+  for (const step of STEPS) {
+    const file = suiteFile(step)
+    if (hasFolder(step, 'solutions')) {
+      if (!existsSync(file)) {
+        jobs.push(async () => [{ group: `${step} · solution`, label: 'has a suite', ok: false, detail: `${relative(ROOT, file)} is missing` }])
+        continue
+      }
+      jobs.push(async () => progress(`${step}: suite on the solution`, solutionChecks(step, await runSuite({ file, env: { WORKSHOP_TARGET: stepDir(step, 'solutions') } }))))
+    }
+    if (hasFolder(step, 'steps') && existsSync(file)) {
+      jobs.push(async () => progress(`${step}: starter`, starterChecks(step, await runSuite({ file, env: { WORKSHOP_TARGET: stepDir(step, 'steps') } }))))
+    } else if (hasFolder(step, 'solutions')) {
+      jobs.push(async () => [{ group: `${step} · starter`, label: 'exists', ok: false, detail: `steps/${step} is missing` }])
+    }
+    const lastCloser = Math.max(0, ...gapClosers(step))
+    for (const later of STEPS) {
+      const n = stepNumber(later)
+      if (n <= stepNumber(step) || n > lastCloser || !hasFolder(later, 'solutions')) continue
+      jobs.push(async () =>
+        progress(
+          `${step}: gap tests on ${later}`,
+          gapChecks(step, later, await runSuite({ file, env: { WORKSHOP_TARGET: stepDir(later, 'solutions') }, namePattern: '^gap \\(closed in' })),
+        ),
+      )
+    }
+  }
+  for (const file of otherSuites()) {
+    const name = relative(ROOT, file)
+    jobs.push(async () => {
+      const run = await runSuite({ file, env: { WORKSHOP_FLAVOUR: 'solutions' } })
+      const checks: Check[] = run.results.length
+        ? run.results.filter((r) => r.status !== 'skip').map((r) => ({ group: name, label: r.name, ok: r.status === 'pass', detail: r.message }))
+        : [{ group: name, label: 'the suite runs', ok: false, detail: crashDetail(run) || 'no test ran' }]
+      return progress(name, checks)
+    })
+  }
+
+  const checks = (await inPool(jobs, availableParallelism())).flat()
+  printSummary(checks, started)
+  return checks.every((check) => check.ok) ? 0 : 1
+}
+
+function printSummary(checks: Check[], started: number) {
+  console.log('\n' + bold('Gaps'))
+  for (const step of STEPS) {
+    for (const closer of [...new Set(gapClosers(step))].sort()) {
+      const closing = STEPS.find((name) => stepNumber(name) === closer)
+      const built = closing && hasFolder(closing, 'solutions')
+      const mine = checks.filter((check) => check.group === 'gaps' && check.label.startsWith(`${step}:`) && check.label.includes(`(closed in step-${String(closer).padStart(2, '0')})`))
+      const ok = mine.every((check) => check.ok)
+      const state = built ? (ok ? 'closed as promised' : 'NOT as promised') : `open (${closing ?? `step-${closer}`} is not built yet)`
+      const names = [...new Set(mine.map((check) => check.label.split('"')[1]))]
+      console.log(`  ${built ? mark(ok) : dim('…')} ${step} → step-${String(closer).padStart(2, '0')}: ${state}${names.length ? dim(`  (${names.length} test${names.length > 1 ? 's' : ''})`) : ''}`)
+    }
+  }
+
+  const failed = checks.filter((check) => !check.ok)
+  if (failed.length) {
+    console.log('\n' + bold(red('What is off')))
+    for (const check of failed) {
+      console.log(`  ${red('✖')} ${check.group}: ${check.label}`)
+      if (check.detail) console.log(check.detail.split('\n').slice(0, 12).map((line) => `      ${dim(line)}`).join('\n'))
+    }
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1)
+  console.log(dim(`\n${checks.length} checks in ${seconds} s`))
+  console.log(`${checks.length - failed.length} passed, ${failed.length} failed`)
+}
