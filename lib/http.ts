@@ -2,6 +2,7 @@
 import type { Middleware } from 'koa'
 import bodyParser from 'koa-bodyparser'
 import { STATUS_CODES } from 'node:http'
+import { HttpError } from './errors.ts'
 
 export const BODY_LIMIT = '16kb'
 
@@ -46,20 +47,7 @@ function clientStatus(err: any): number | undefined {
   return status >= 400 && status < 500 ? status : status === 501 && err.expose ? 501 : undefined
 }
 
-// Errors from the body parser (raw-body, co-body) carry a `type`; turn them into sentences a learner understands.
 function clientMessage(err: any, status: number): string {
-  switch (err.type) {
-    case 'entity.too.large':
-      return `The request body is larger than ${BODY_LIMIT.replace('kb', ' KiB')}.`
-    case 'entity.parse.failed':
-      return 'The request body is not valid JSON.'
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return 'The request body must be UTF-8 JSON.'
-    case 'request.size.invalid':
-    case 'request.aborted':
-      return 'The request body was cut short.'
-  }
   if (err.expose && typeof err.message === 'string' && err.message) return err.message
   return STATUS_CODES[status] ?? 'Error'
 }
@@ -70,7 +58,7 @@ function clientMessage(err: any, status: number): string {
  * A request without a body counts as `{}`.
  */
 export function jsonBody(): Middleware {
-  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, strict: true, onerror: rethrow })
+  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: BODY_LIMIT, strict: true, onerror: bodyError })
   return async (ctx, next) => {
     const hasBody = Number(ctx.get('Content-Length') || 0) > 0 || ctx.get('Transfer-Encoding') !== ''
     if (hasBody && !ctx.request.is('application/json')) {
@@ -80,7 +68,14 @@ export function jsonBody(): Middleware {
   }
 }
 
-function rethrow(err: Error): never {
-  // co-body marks a syntax error with status 400 and type 'entity.parse.failed'; we keep those fields.
+// The body parser's errors (from raw-body and co-body) say "invalid JSON, only supports object and array"
+// or "request entity too large"; turn them into sentences a learner understands.
+function bodyError(err: any): never {
+  if (err?.type === 'entity.too.large') throw new HttpError(413, `The request body is larger than ${BODY_LIMIT.replace('kb', ' KiB')}.`)
+  if (/only supports object and array/.test(err?.message)) throw new HttpError(400, 'The request body must be a JSON object.')
+  if (/prototype/.test(err?.message)) throw new HttpError(400, 'The request body must not contain "__proto__" or "constructor" keys.')
+  if (err instanceof SyntaxError) throw new HttpError(400, 'The request body is not valid JSON.')
+  if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') throw new HttpError(415, 'The request body must be UTF-8 JSON.')
+  if (err?.status >= 400 && err?.status < 500) throw new HttpError(err.status, 'The request body could not be read.')
   throw err
 }
