@@ -41,7 +41,12 @@ export async function openDatabase(filename: string, migrations: Migration[]): P
       },
     },
   })
-  await db.migrate.latest({ migrationSource: new MigrationList(migrations) })
+  try {
+    await db.migrate.latest({ migrationSource: new MigrationList(migrations) })
+  } catch (err) {
+    await db.destroy() // an open connection would keep the process (a test run, a failed npm start) alive
+    throw err
+  }
   return db
 }
 

@@ -9,6 +9,8 @@ export interface User {
   id: number
   email: string
   password_hash: string
+  /** Steps 04–05 only: every token must carry this version; bumping it revokes them all. */
+  refresh_token_version?: number
 }
 
 /** What the API shows of a user. The id is a string, like the JWT `sub` claim. */

@@ -1,0 +1,76 @@
+// Step 03: refresh tokens. Access tokens live 15 minutes; a 30-day refresh token mints the next pair.
+import Router from '@koa/router'
+import type { Context, Next } from 'koa'
+import type { AppDeps } from '../../lib/app.ts'
+import { readBearerToken, sendTokens, unauthorized } from '../../lib/bearer.ts'
+import { badRequest, HttpError } from '../../lib/errors.ts'
+import { authenticate, findUser, hashNewPassword, publicUser, registerUser, replacePasswordHash } from '../../lib/users.ts'
+import { bodyObject } from '../../lib/validate.ts'
+import { issueTokens, verifyAccessToken, verifyRefreshToken } from './tokens.ts'
+
+export function routes(deps: AppDeps) {
+  const router = new Router()
+
+  // One query per authenticated request, as in step 02: the signature, then the user.
+  async function requireAccessToken(ctx: Context, next: Next) {
+    const token = readBearerToken(ctx)
+    if (!token) throw unauthorized('Log in first: send Authorization: Bearer <accessToken>.', false)
+    const claims = verifyAccessToken(deps, token)
+    const user = await findUser(deps.db, claims.sub)
+    if (!user) throw unauthorized('The user of this token no longer exists.', true)
+    ctx.state.user = user
+    await next()
+  }
+
+  router.post('/register', async (ctx) => {
+    const user = await registerUser(deps, ctx.request.body)
+    ctx.status = 201
+    ctx.body = publicUser(user)
+  })
+
+  router.post('/login', async (ctx) => {
+    const user = await authenticate(deps, ctx.request.body)
+    sendTokens(ctx, issueTokens(deps, user))
+  })
+
+  router.get('/me', requireAccessToken, (ctx) => {
+    ctx.body = publicUser(ctx.state.user)
+  })
+
+  // Rotation: every refresh answers a new pair. Nothing stops the old refresh token yet.
+  router.post('/refresh', async (ctx) => {
+    const claims = verifyRefreshToken(deps, refreshTokenFrom(ctx.request.body))
+    const user = await findUser(deps.db, claims.sub)
+    if (!user) throw unauthorized('The user of this refresh token no longer exists.', true)
+    sendTokens(ctx, issueTokens(deps, user))
+  })
+
+  // The server keeps nothing to delete: the client forgets both tokens, and that is all logout can do.
+  router.post('/logout', requireAccessToken, (ctx) => {
+    ctx.status = 204
+  })
+
+  router.post('/logout-all', requireAccessToken, () => {
+    throw new HttpError(
+      501,
+      'Logout-all is impossible here: the server keeps no record of the refresh tokens it issued, so it cannot end them. Step 04 adds a lever.',
+    )
+  })
+
+  // The hash changes and this device gets a fresh pair; every other refresh token keeps working.
+  router.post('/password', requireAccessToken, async (ctx) => {
+    const user = ctx.state.user
+    await replacePasswordHash(deps.db, user, await hashNewPassword(deps, user, ctx.request.body))
+    sendTokens(ctx, issueTokens(deps, user))
+  })
+
+  return router
+}
+
+function refreshTokenFrom(body: unknown): string {
+  const { refreshToken } = bodyObject(body)
+  if (typeof refreshToken !== 'string' || refreshToken === '') {
+    throw badRequest('Send the refresh token from login: {"refreshToken": "<token>"}.')
+  }
+  return refreshToken
+}

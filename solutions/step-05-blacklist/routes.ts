@@ -1,0 +1,106 @@
+// Step 05: blacklist. Every token has an id (jti); revoking one token is a row, revoking them all a version bump.
+import Router from '@koa/router'
+import type { Context, Next } from 'koa'
+import type { AppDeps } from '../../lib/app.ts'
+import { readBearerToken, sendTokens, unauthorized } from '../../lib/bearer.ts'
+import { badRequest, forbidden } from '../../lib/errors.ts'
+import { authenticate, findUser, hashNewPassword, publicUser, registerUser, replacePasswordHash } from '../../lib/users.ts'
+import { bodyObject } from '../../lib/validate.ts'
+import { consumeRefreshToken, isRevoked, revokeToken } from './blacklist.ts'
+import { issueTokens, revokeAllForUser, verifyAccessToken, verifyRefreshToken } from './tokens.ts'
+
+export function routes(deps: AppDeps) {
+  const router = new Router()
+
+  // Two queries per authenticated request again: the blacklist, then the user (whose version the token must carry).
+  async function requireAccessToken(ctx: Context, next: Next) {
+    const token = readBearerToken(ctx)
+    if (!token) throw unauthorized('Log in first: send Authorization: Bearer <accessToken>.', false)
+    const claims = verifyAccessToken(deps, token)
+    if (await isRevoked(deps, claims.jti)) throw unauthorized('This access token was revoked by a logout. Log in again.', true)
+    const user = await findUser(deps.db, claims.sub)
+    if (!user) throw unauthorized('The user of this token no longer exists.', true)
+    if (claims.ver !== user.refresh_token_version) {
+      throw unauthorized('This access token was revoked by logout-all or a password change. Log in again.', true)
+    }
+    ctx.state.user = user
+    ctx.state.claims = claims
+    await next()
+  }
+
+  router.post('/register', async (ctx) => {
+    const user = await registerUser(deps, ctx.request.body)
+    ctx.status = 201
+    ctx.body = publicUser(user)
+  })
+
+  router.post('/login', async (ctx) => {
+    const user = await authenticate(deps, ctx.request.body)
+    sendTokens(ctx, issueTokens(deps, user))
+  })
+
+  router.get('/me', requireAccessToken, (ctx) => {
+    ctx.body = publicUser(ctx.state.user)
+  })
+
+  // Strict rotation: every refresh answers a new pair, and the old refresh token is used up.
+  router.post('/refresh', async (ctx) => {
+    const claims = verifyRefreshToken(deps, refreshTokenFrom(ctx.request.body))
+    const user = await findUser(deps.db, claims.sub)
+    if (!user) throw unauthorized('The user of this refresh token no longer exists.', true)
+    if (claims.ver !== user.refresh_token_version) {
+      throw unauthorized('This refresh token was revoked: its version is out of date. Log in again.', true)
+    }
+    const use = await consumeRefreshToken(deps, claims)
+    if (use === 'logged out') throw unauthorized('This refresh token was revoked by a logout. Log in again.', true)
+    if (use === 'reused') {
+      // RFC 9700 §4.14.2: a used refresh token presented again means two parties hold it; revoke them all.
+      await revokeAllForUser(deps.db, user.id)
+      throw unauthorized('This refresh token was already used: someone else may hold it, so every session of this account has ended. Log in again.', true)
+    }
+    sendTokens(ctx, issueTokens(deps, user))
+  })
+
+  // This device only: its access token and, when it sends it, its refresh token. The other devices stay.
+  router.post('/logout', requireAccessToken, async (ctx) => {
+    const refreshToken = optionalRefreshTokenFrom(ctx.request.body)
+    const refreshClaims = refreshToken === undefined ? undefined : verifyRefreshToken(deps, refreshToken)
+    if (refreshClaims && refreshClaims.sub !== ctx.state.claims.sub) {
+      throw forbidden('That refresh token belongs to another account. Nothing was revoked.')
+    }
+    await revokeToken(deps, ctx.state.claims)
+    if (refreshClaims) await revokeToken(deps, refreshClaims)
+    ctx.status = 204
+  })
+
+  router.post('/logout-all', requireAccessToken, async (ctx) => {
+    await revokeAllForUser(deps.db, ctx.state.user.id)
+    ctx.status = 204
+  })
+
+  // The hash changes and the version goes up, together: every token dies, and this device gets a new pair.
+  router.post('/password', requireAccessToken, async (ctx) => {
+    const user = ctx.state.user
+    const newHash = await hashNewPassword(deps, user, ctx.request.body)
+    const updated = await deps.db.transaction(async (trx) => {
+      await replacePasswordHash(trx, user, newHash)
+      await revokeAllForUser(trx, user.id)
+      return trx('users').where({ id: user.id }).first() // with its new version, for this device's new pair
+    })
+    sendTokens(ctx, issueTokens(deps, updated))
+  })
+
+  return router
+}
+
+function refreshTokenFrom(body: unknown): string {
+  const { refreshToken } = bodyObject(body)
+  if (typeof refreshToken !== 'string' || refreshToken === '') {
+    throw badRequest('Send the refresh token from login: {"refreshToken": "<token>"}.')
+  }
+  return refreshToken
+}
+
+function optionalRefreshTokenFrom(body: unknown): string | undefined {
+  return bodyObject(body).refreshToken === undefined ? undefined : refreshTokenFrom(body)
+}

@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict'
+import { describe, test } from 'node:test'
+import jwt from 'jsonwebtoken'
+import { DAY, MINUTE, SECOND } from '../lib/clock.ts'
+import { startApp } from './harness/app.ts'
+import { decodeJwt, expectJsonError, expectStatus } from './harness/expect.ts'
+import { badTokens } from './harness/tokens.ts'
+import { logInAnotherDevice, signUp } from './harness/users.ts'
+
+const STEP = 'step-04-refresh-token-version'
+
+const BAD_TOKENS = ['with a tampered payload (another sub, same signature)', 'with alg: none and no signature', 'signed with a wrong key',
+  'signed with HS384 and the right key', 'signed with HS512 and the right key', 'that has expired', 'that is not valid yet (nbf in the future)',
+  'without exp (it would never expire)', 'whose sub names no user', 'that is not a JWT at all', 'with three parts of garbage']
+
+describe('step 04 · refreshTokenVersion', () => {
+  test('login answers a 15-minute access token and a 30-day refresh token', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device, email, password } = await signUp(app)
+    const reply = await device.login(email, password)
+    expectStatus(reply, 200, 'POST /login should answer {"accessToken", "refreshToken"}')
+    assert.equal(typeof reply.body.refreshToken, 'string', 'POST /login should answer a refreshToken too')
+    assert.equal(reply.headers.get('cache-control'), 'no-store', 'token responses must carry Cache-Control: no-store')
+    const access = decodeJwt(reply.body.accessToken)
+    const refresh = decodeJwt(reply.body.refreshToken)
+    assert.equal(access.exp - access.iat, 15 * 60, 'the access token should live 15 minutes')
+    assert.equal(refresh.exp - refresh.iat, 30 * 24 * 3600, 'the refresh token should live 30 days')
+    const me = await device.me()
+    expectStatus(me, 200)
+    assert.equal(access.sub, me.body.user.id, 'the access token `sub` is the user id, as a string')
+    assert.equal(refresh.sub, me.body.user.id, 'the refresh token `sub` is the user id, as a string')
+    assert.equal(typeof refresh.jti, 'string', 'the refresh token carries a random `jti`')
+    assert.ok(refresh.jti.length >= 22, 'a `jti` needs at least 128 bits of randomness')
+    assert.notEqual(access.jti, refresh.jti, 'each token gets its own `jti`')
+  })
+
+  test('the two tokens are signed with different secrets: neither passes as the other', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    const confused = device.copy('confused')
+    confused.accessToken = device.refreshToken
+    expectJsonError(await confused.me(), 401, 'a refresh token must not work as an access token: sign it with secrets.refresh')
+    const reply = await device.post('/refresh', { refreshToken: device.accessToken })
+    expectJsonError(reply, 401, 'an access token must not work as a refresh token: verify with secrets.refresh')
+  })
+
+  test('an access token dies after 15 minutes, and the refresh token mints a new one', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    app.clock.advance(14 * MINUTE)
+    expectStatus(await device.me(), 200, 'the access token should still work after 14 minutes')
+    app.clock.advance(1 * MINUTE)
+    expectJsonError(await device.me(), 401, 'the access token must be refused once its 15 minutes are over')
+    expectStatus(await device.refresh(), 200, 'POST /refresh should answer a new pair for a valid refresh token')
+    expectStatus(await device.me(), 200, 'the fresh access token from /refresh should work')
+  })
+
+  test('/refresh rotates: every call answers a new pair, even twice in one second', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    const before = { accessToken: device.accessToken, refreshToken: device.refreshToken }
+    const reply = await device.refresh()
+    expectStatus(reply, 200, 'POST /refresh should answer {"accessToken", "refreshToken"}')
+    assert.equal(reply.headers.get('cache-control'), 'no-store', 'token responses must carry Cache-Control: no-store')
+    assert.equal(typeof reply.body.accessToken, 'string', '/refresh answers a new access token')
+    assert.equal(typeof reply.body.refreshToken, 'string', '/refresh answers a new refresh token (rotation)')
+    assert.notEqual(reply.body.accessToken, before.accessToken, 'a new access token, not the old one')
+    assert.notEqual(reply.body.refreshToken, before.refreshToken, 'a new refresh token every time: its `jti` makes it unique')
+    expectStatus(await device.me(), 200)
+  })
+
+  test('a refresh token dies after 30 days', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    const old = device.copy('old')
+    app.clock.advance(29 * DAY)
+    expectStatus(await device.refresh(), 200, 'a refresh token should still work after 29 days')
+    app.clock.advance(1 * DAY)
+    expectJsonError(await old.refresh(), 401, 'a refresh token older than 30 days must be refused (verify with the clock)')
+    expectStatus(await device.refresh(), 200, 'the refresh token minted on day 29 is good until day 59')
+  })
+
+  test('/refresh without a refresh token, or with one that is not a string, gets 400', async (t) => {
+    const app = await startApp(t, STEP)
+    await signUp(app)
+    const device = app.device()
+    expectJsonError(await device.post('/refresh', {}), 400, 'a missing refreshToken is bad input')
+    expectJsonError(await device.post('/refresh'), 400, 'an empty body is {} and lacks refreshToken')
+    expectJsonError(await device.post('/refresh', { refreshToken: 42 }), 400, 'refreshToken must be a string')
+    expectJsonError(await device.post('/refresh', ['a token']), 400, 'the body must be an object')
+  })
+
+  test('the scheme name is case-insensitive: `bearer` works too', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    const token = device.accessToken
+    device.accessToken = undefined
+    expectStatus(await device.get('/me', { headers: { Authorization: `bearer ${token}` } }), 200)
+  })
+
+  test('/me and /logout without a token get 401 with WWW-Authenticate: Bearer', async (t) => {
+    const app = await startApp(t, STEP)
+    for (const reply of [await app.device().me(), await app.device().logout()]) {
+      expectJsonError(reply, 401)
+      assert.match(reply.headers.get('www-authenticate') ?? '', /^Bearer/, 'a 401 must say which scheme to use')
+    }
+  })
+
+  describe('every bad access token gets 401', () => {
+    for (const name of BAD_TOKENS) {
+      test(`an access token ${name} gets 401`, async (t) => {
+        const app = await startApp(t, STEP)
+        const { device } = await signUp(app)
+        await signUp(app, 'bob') // so that a tampered `sub` names a real user
+        const attacker = app.device('attacker')
+        attacker.accessToken = badTokens(app, device.accessToken!, 'access')[name]
+        const reply = await attacker.me()
+        expectJsonError(reply, 401, 'verify with algorithms: ["HS256"], the clock, and require `exp`')
+        assert.match(reply.headers.get('www-authenticate') ?? '', /^Bearer/, 'a 401 must carry WWW-Authenticate: Bearer')
+      })
+    }
+  })
+
+  describe('every bad refresh token gets 401', () => {
+    for (const name of [...BAD_TOKENS, 'signed with the access secret (the wrong kind of token)']) {
+      test(`a refresh token ${name} gets 401`, async (t) => {
+        const app = await startApp(t, STEP)
+        const { device } = await signUp(app)
+        await signUp(app, 'bob')
+        const attacker = app.device('attacker')
+        attacker.refreshToken = badTokens(app, device.refreshToken!, 'refresh')[name]
+        expectJsonError(await attacker.refresh(), 401, 'verify with secrets.refresh, algorithms: ["HS256"], the clock; require `exp`')
+      })
+    }
+  })
+
+  test('a refresh token carries the user\'s current version', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device, email } = await signUp(app)
+    const refresh = decodeJwt(device.refreshToken)
+    assert.equal(refresh.ver, 0, 'TODO(2): the refresh token should carry `ver`, the user\'s refresh_token_version (0 for a new user)')
+    const row = await app.db('users').where({ email }).first()
+    assert.equal(row.refresh_token_version, 0, 'TODO(1): users.refresh_token_version starts at 0')
+    expectStatus(await device.refresh(), 200)
+    assert.equal(decodeJwt(device.refreshToken).ver, 0, 'TODO(2): a rotated refresh token carries the version too')
+  })
+
+  test('/refresh refuses a refresh token whose version is stale', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device, email } = await signUp(app)
+    await app.db('users').where({ email }).update({ refresh_token_version: 1 })
+    expectJsonError(await device.refresh(), 401, 'TODO(3): /refresh must compare payload.ver with the user\'s refresh_token_version')
+  })
+
+  test('a refresh token without `ver` gets 401', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    const { ver: _ver, ...claims } = decodeJwt(device.refreshToken)
+    const forger = app.device('forger')
+    forger.refreshToken = jwt.sign(claims, app.secrets.refresh, { algorithm: 'HS256' })
+    expectJsonError(await forger.refresh(), 401, 'TODO(3): a refresh token without `ver` must be refused, not read as version undefined')
+  })
+
+  test('logout-all bumps the version: every refresh token of the user stops working', async (t) => {
+    const app = await startApp(t, STEP)
+    const alice = await signUp(app)
+    const phone = await logInAnotherDevice(app, alice)
+    expectStatus(await alice.device.logoutAll(), 204, 'TODO(4): POST /logout-all should bump refresh_token_version and answer 204')
+    const row = await app.db('users').where({ email: alice.email }).first()
+    assert.equal(row.refresh_token_version, 1, 'TODO(4): logout-all should add 1 to users.refresh_token_version')
+    expectJsonError(await phone.refresh(), 401, "expected 401 after logout-all: does /refresh compare payload.ver with the user's refresh_token_version? (TODO(3))")
+    expectJsonError(await alice.device.refresh(), 401, 'the caller of logout-all is logged out too')
+  })
+
+  test('logout bumps the version too: the refresh token stops working', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    const thief = device.copy('thief')
+    expectStatus(await device.logout(), 204, 'TODO(4): POST /logout should bump refresh_token_version and answer 204')
+    expectJsonError(await thief.refresh(), 401, 'a refresh token copied before logout must be refused (TODO(3), TODO(4))')
+  })
+
+  test('a password change bumps the version; the caller gets a fresh pair', async (t) => {
+    const app = await startApp(t, STEP)
+    const alice = await signUp(app)
+    const phone = await logInAnotherDevice(app, alice)
+    const reply = await alice.device.changePassword(alice.password, 'a brand new passphrase')
+    expectStatus(reply, 200, 'POST /password answers {"accessToken", "refreshToken"} in steps 03–05')
+    assert.equal(reply.headers.get('cache-control'), 'no-store', 'token responses must carry Cache-Control: no-store')
+    assert.equal(decodeJwt(alice.device.refreshToken).ver, 1, 'TODO(4): the new pair carries the new version')
+    expectJsonError(await phone.refresh(), 401, 'a password change must end the refresh tokens of every other device (TODO(4))')
+    expectStatus(await alice.device.me(), 200, 'the caller stays logged in')
+    expectStatus(await alice.device.refresh(), 200, 'the caller\'s new refresh token carries the new version, so it works')
+    expectJsonError(await app.device().login(alice.email, alice.password), 401, 'the old password must stop working')
+    expectStatus(await app.device().login(alice.email, 'a brand new passphrase'), 200, 'the new password must work')
+  })
+
+  test('a wrong current password gets 403 and changes nothing', async (t) => {
+    const app = await startApp(t, STEP)
+    const alice = await signUp(app)
+    const phone = await logInAnotherDevice(app, alice)
+    expectJsonError(await alice.device.changePassword('not the password', 'a brand new passphrase'), 403)
+    expectStatus(await phone.refresh(), 200, 'a refused password change must not bump the version')
+    expectStatus(await app.device().login(alice.email, alice.password), 200, 'the old password must still work')
+  })
+
+  test('bumping alice\'s version leaves bob\'s tokens working', async (t) => {
+    const app = await startApp(t, STEP)
+    const alice = await signUp(app, 'alice')
+    const bob = await signUp(app, 'bob')
+    expectStatus(await alice.device.logoutAll(), 204)
+    expectStatus(await alice.device.changePassword(alice.password, 'a brand new passphrase'), 200)
+    const row = await app.db('users').where({ email: bob.email }).first()
+    assert.equal(row.refresh_token_version, 0, "TODO(4): bump only the caller's row: where({ id: userId })")
+    expectStatus(await bob.device.refresh(), 200, "alice's logout-all and password change must not touch bob's refresh token")
+  })
+
+  test('a login right after a bump works', async (t) => {
+    const app = await startApp(t, STEP)
+    const alice = await signUp(app)
+    expectStatus(await alice.device.logoutAll(), 204)
+    const device = await logInAnotherDevice(app, alice, 'laptop again')
+    assert.equal(decodeJwt(device.refreshToken).ver, 1, 'TODO(2): a login signs the current version into the refresh token')
+    expectStatus(await device.refresh(), 200, 'a refresh token minted in the same second as the bump carries the new version, so it works')
+  })
+
+  test('two bumps at once both count: the increment is atomic', async (t) => {
+    const app = await startApp(t, STEP)
+    const alice = await signUp(app)
+    const phone = await logInAnotherDevice(app, alice)
+    const replies = await Promise.all([alice.device.logoutAll(), phone.logoutAll()])
+    for (const reply of replies) expectStatus(reply, 204)
+    const row = await app.db('users').where({ email: alice.email }).first()
+    assert.equal(row.refresh_token_version, 2, 'TODO(4): use increment(), an UPDATE … SET v = v + 1, not a read then a write')
+  })
+
+  test('/me still costs one query: the version is checked at /refresh only', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    let status = 0
+    const queries = await app.countQueries(async () => {
+      status = (await device.me()).status
+    })
+    assert.equal(status, 200)
+    assert.equal(queries, 1, `GET /me ran ${queries} queries: the access token is still checked by its signature alone`)
+  })
+
+  test('gap (closed in step-05): after logout the access token still works until it expires', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    const thief = device.copy('thief')
+    expectStatus(await device.logout(), 204)
+    expectStatus(await thief.me(), 200, 'the version lives in the refresh token; the access token is good for its 15 minutes')
+    app.clock.advance(15 * MINUTE)
+    expectJsonError(await thief.me(), 401, 'after its 15 minutes the stolen access token dies')
+  })
+
+  test('gap (closed in step-05): logging out the laptop logs out the phone', async (t) => {
+    const app = await startApp(t, STEP)
+    const alice = await signUp(app, 'alice', 'laptop')
+    const phone = await logInAnotherDevice(app, alice, 'phone')
+    expectStatus(await alice.device.logout(), 204)
+    expectJsonError(await phone.refresh(), 401, 'the version is per user, not per device: logout ends every device')
+  })
+})
