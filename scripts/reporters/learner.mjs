@@ -13,6 +13,7 @@ export default async function* learner(source) {
   let passed = 0
   let failed = 0
   const todos = new Set()
+  const shown = new Set() // a failure message already printed: say so instead of repeating it
   for await (const event of source) {
     const data = event.data
     const indent = '  '.repeat(data?.nesting ?? 0)
@@ -32,6 +33,11 @@ export default async function* learner(source) {
         const message = String(cause?.message ?? cause ?? 'failed')
         for (const match of message.matchAll(/step-\d+ TODO\(\d+\)/g)) todos.add(match[0])
         yield `${indent}${red('✖')} ${data.name}\n`
+        if (shown.has(message)) {
+          yield `${indent}    ${dim('(the same failure as above)')}\n`
+          break
+        }
+        shown.add(message)
         yield message
           .split('\n')
           .slice(0, 6)

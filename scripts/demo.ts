@@ -1,0 +1,47 @@
+// npm run demo -- step-02 [--pause]: a narrated walk through the step's story against its solution, for a
+// presenter to run live. In-process app, in-memory database, a clock that jumps; it runs in seconds.
+import { STEPS } from '../lib/steps.ts'
+import { startApp } from '../tests/harness/app.ts'
+import { bold, CommandError, dim, folderOf, hasFolder, parseCommand, red, runCommand, stepArgument, workshopRoot } from './cli.ts'
+import { Narrator, type Demo } from './demos/narrator.ts'
+
+const USAGE = `Usage: npm run demo -- <step> [--pause]      e.g. npm run demo -- step-02   (or 02, 2, the folder name)
+
+Plays the step's story against solutions/<step>: each request and its answer, the clock moving ahead, and
+the moment the gap shows (⚠). --pause waits for Enter between scenes, for presenting.
+The steps: ${STEPS.map((name) => name.slice(5, 7)).join(', ')}.`
+
+await runCommand(async () => {
+  const { values, positionals } = parseCommand({ usage: USAGE, options: { pause: { type: 'boolean', default: false } }, positionals: { min: 1, max: 1 } })
+  const step = stepArgument(positionals[0])
+  const root = workshopRoot()
+  if (!hasFolder(step, 'solutions', root)) throw new CommandError(`solutions/${step} is not there yet, so there is nothing to demo.`)
+  let pause = values.pause
+  if (pause && !process.stdin.isTTY) {
+    console.log(dim('(--pause needs a terminal to press Enter in; running straight through)'))
+    pause = false
+  }
+
+  const { demo }: { demo: Demo } = await import(`./demos/${step}.ts`)
+  process.env.WORKSHOP_TARGET = folderOf(step, 'solutions', root)
+  const app = await startApp(undefined, step).catch((err: Error) => {
+    throw new CommandError(`solutions/${step} does not load: ${err.message.split('\n')[0]}`)
+  })
+  const narrator = new Narrator(app, pause)
+  console.log(bold(demo.title) + dim(`   (solutions/${step}, an in-memory database, a clock the demo moves)`))
+  try {
+    await demo.run(narrator)
+  } finally {
+    narrator.close()
+    await app.close()
+  }
+  console.log(`\n${bold('Next:')} ${demo.next}`)
+  if (narrator.surprises > 0) {
+    console.log(red(`\n${narrator.surprises} beat${narrator.surprises === 1 ? '' : 's'} of the story did not happen as written (✖ above).`))
+    return 1
+  }
+  return 0
+})
+
+// The HTTP client may keep idle sockets open for a moment; the demo is over.
+process.exit()

@@ -1,0 +1,89 @@
+// npm run diff -- step-04: your steps/step-04-… against solutions/step-04-…, code only (no READMEs, tests
+// or data files). Lines with - are yours, lines with + are the solution's. Uses `git diff --no-index` where
+// git is installed, `diff -u` otherwise.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, relative } from 'node:path'
+import { bold, CommandError, cyan, dim, folderOf, green, parseCommand, red, runCommand, stepArgument, useColour, workshopRoot } from './cli.ts'
+
+const USAGE = `Usage: npm run diff -- <step>      e.g. npm run diff -- step-04   (or 04, 4, the folder name)
+
+Shows your steps/<step> against solutions/<step>: lines with - are yours, lines with + are the solution's.
+READMEs, tests and data files are left out. Coloured in a terminal, plain when piped (NO_COLOR turns colour off).`
+
+// Only code: a README, a test or a data file in a step folder is not part of the exercise.
+const CODE = /\.(ts|mts|cts|js|mjs|cjs|sql)$/
+const LEFT_OUT = /(^|\/)(README[^/]*|[^/]*\.test\.[^/]+|node_modules|tests?|__tests__)(\/|$)/i
+
+function codeFiles(dir: string): string[] {
+  if (!existsSync(dir)) return []
+  const found: string[] = []
+  const walk = (folder: string) => {
+    for (const entry of readdirSync(folder)) {
+      const path = join(folder, entry)
+      const rel = relative(dir, path)
+      if (LEFT_OUT.test(rel)) continue
+      if (statSync(path).isDirectory()) walk(path)
+      else if (CODE.test(entry)) found.push(rel)
+    }
+  }
+  walk(dir)
+  return found
+}
+
+/** The diff of one file pair, as text; '' when they are equal. A missing side is /dev/null. */
+function diffFile(root: string, mine: string, theirs: string, colour: boolean): string {
+  const a = existsSync(join(root, mine)) ? mine : '/dev/null'
+  const b = existsSync(join(root, theirs)) ? theirs : '/dev/null'
+  if (!process.env.WORKSHOP_NO_GIT) {
+    const args = ['--no-pager', 'diff', '--no-index', '--no-ext-diff', `--color=${colour ? 'always' : 'never'}`, '--', a, b]
+    const git = spawnSync('git', args, { cwd: root, encoding: 'utf8' })
+    // Exit 0: equal; 1: different. Anything else (or ENOENT: no git) falls through to diff -u.
+    if (!git.error && (git.status === 0 || git.status === 1)) return git.stdout
+  }
+  const diff = spawnSync('diff', ['-u', '--label', a === '/dev/null' ? a : `a/${a}`, '--label', b === '/dev/null' ? b : `b/${b}`, a, b], {
+    cwd: root,
+    encoding: 'utf8',
+  })
+  if (!diff.error && (diff.status === 0 || diff.status === 1)) {
+    const text = diff.stdout ? `diff ${a} ${b}\n${diff.stdout}` : ''
+    return colour ? paintUnified(text) : text
+  }
+  // Neither git nor diff: say which files differ, which is still useful.
+  const same = a !== '/dev/null' && b !== '/dev/null' && readFileSync(join(root, a), 'utf8') === readFileSync(join(root, b), 'utf8')
+  return same ? '' : `${mine} and ${theirs} differ (install git to see how)\n`
+}
+
+function paintUnified(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (/^(---|\+\+\+|diff )/.test(line)) return bold(line)
+      if (line.startsWith('@@')) return cyan(line)
+      if (line.startsWith('+')) return green(line)
+      if (line.startsWith('-')) return red(line)
+      return line
+    })
+    .join('\n')
+}
+
+await runCommand(async () => {
+  const { positionals } = parseCommand({ usage: USAGE, options: {}, positionals: { min: 1, max: 1 } })
+  const step = stepArgument(positionals[0])
+  const root = workshopRoot()
+  const mine = folderOf(step, 'steps', root)
+  const theirs = folderOf(step, 'solutions', root)
+  if (!existsSync(theirs)) throw new CommandError(`solutions/${step} is not there yet, so there is nothing to compare with.`)
+  if (!existsSync(mine)) throw new CommandError(`steps/${step} is missing. To get the starter back: npm run reset -- ${step.slice(0, 7)}`)
+
+  const files = [...new Set([...codeFiles(mine), ...codeFiles(theirs)])].sort()
+  const colour = useColour()
+  const diffs = files.map((file) => diffFile(root, join('steps', step, file), join('solutions', step, file), colour)).filter(Boolean)
+  if (diffs.length === 0) {
+    console.log(green(`steps/${step} matches the solution`) + dim(' (READMEs, tests and data files left out).'))
+    return 0
+  }
+  console.log(dim(`Lines with - are yours (steps/${step}), lines with + are the solution's (solutions/${step}).\n`))
+  process.stdout.write(diffs.join('\n'))
+  return 0
+})

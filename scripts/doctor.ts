@@ -1,0 +1,208 @@
+// npm run doctor: is this machine ready for the workshop? Node, the dependencies, the sqlite3 binding, the
+// port, the step folders, git. Each problem comes with what to type to fix it. Exits 1 when one fails.
+import { spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { STEPS } from '../lib/steps.ts'
+import { bold, dim, green, parseCommand, red, runCommand, shortName, workshopRoot, yellow } from './cli.ts'
+
+const USAGE = `Usage: npm run doctor
+
+Checks that this machine is ready for the workshop: Node 20.12 or newer, the installed dependencies, the
+sqlite3 binding, a free port for npm start (PORT or 3000), complete step folders, and git. Each problem comes
+with what to do about it. Exits 1 when something needs fixing.`
+
+export interface Finding {
+  /** 'warn' is worth knowing but does not stop the workshop. */
+  status: 'ok' | 'warn' | 'fail'
+  label: string
+  advice?: string
+}
+
+export const MINIMUM_NODE = [20, 12] as const
+
+export function checkNode(version = process.versions.node): Finding {
+  const [major, minor] = version.split('.').map(Number)
+  const ok = major > MINIMUM_NODE[0] || (major === MINIMUM_NODE[0] && minor >= MINIMUM_NODE[1])
+  if (ok) return { status: 'ok', label: `Node ${version} (needs ${MINIMUM_NODE.join('.')} or newer)` }
+  return {
+    status: 'fail',
+    label: `Node ${version} is too old: the workshop needs ${MINIMUM_NODE.join('.')} or newer`,
+    advice: [
+      'Install the current LTS from https://nodejs.org, or with nvm: nvm install 22 && nvm use 22',
+      'then, in this folder: npm install   (native modules such as sqlite3 are built per Node version)',
+    ].join('\n'),
+  }
+}
+
+export async function checkDependencies(root = workshopRoot()): Promise<Finding> {
+  const missing: string[] = []
+  for (const name of ['koa', '@koa/router', 'koa-bodyparser', 'jsonwebtoken', 'knex']) {
+    try {
+      await import(name)
+    } catch {
+      missing.push(name)
+    }
+  }
+  if (missing.length === 0 && existsSync(join(root, 'node_modules'))) return { status: 'ok', label: 'the dependencies are installed' }
+  return {
+    status: 'fail',
+    label: `the dependencies are not installed${missing.length ? ` (missing: ${missing.join(', ')})` : ''}`,
+    advice: `In ${root}, run: npm install`,
+  }
+}
+
+function hasTool(command: string, args = ['--version']): boolean {
+  const run = spawnSync(command, args, { stdio: 'ignore' })
+  return !run.error && run.status === 0
+}
+
+export async function checkSqlite(): Promise<Finding> {
+  try {
+    const sqlite3 = (await import('sqlite3')).default
+    const version = await new Promise<string>((resolve, reject) => {
+      const db = new sqlite3.Database(':memory:', (err) => err && reject(err))
+      db.get('select sqlite_version() as version', (err, row: { version: string }) => {
+        db.close()
+        if (err) reject(err)
+        else resolve(row.version)
+      })
+    })
+    return { status: 'ok', label: `the sqlite3 binding loads and runs a query (SQLite ${version})` }
+  } catch (err: any) {
+    const missingTools = ['python3', 'make', 'g++'].filter((tool) => !hasTool(tool))
+    return {
+      status: 'fail',
+      label: `the sqlite3 binding does not load: ${String(err?.message ?? err).split('\n')[0].slice(0, 140)}`,
+      advice: [
+        'Rebuild it for this Node version: npm rebuild sqlite3',
+        `That compiles C++ and needs python3, make and g++${missingTools.length ? `; not found here: ${missingTools.join(', ')}` : ''}.`,
+        '  Debian/Ubuntu: sudo apt-get install -y python3 make g++',
+        '  Fedora: sudo dnf install -y python3 make gcc-c++',
+        '  macOS: xcode-select --install',
+        '  Windows: use WSL, or install the Visual Studio Build Tools ("Desktop development with C++")',
+        'If you switched Node versions after npm install, that is the cause: the rebuild fixes it.',
+      ].join('\n'),
+    }
+  }
+}
+
+export async function checkPort(env: NodeJS.ProcessEnv = process.env): Promise<Finding> {
+  const text = env.PORT || '3000'
+  const port = Number(text)
+  if (!/^\d+$/.test(text) || port > 65535) {
+    return { status: 'fail', label: `PORT="${text}" is not a port number`, advice: 'Set PORT to a number from 1024 to 65535, or unset it to use 3000.' }
+  }
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const server = createServer()
+    server.once('error', (err) => resolve(err))
+    server.listen(port, () => server.close(() => resolve(undefined))) // all interfaces, as npm start listens
+  })
+  const which = env.PORT ? `port ${port} (from PORT)` : `port ${port}`
+  if (!error) return { status: 'ok', label: `${which} is free for npm start` }
+  if (error.code === 'EADDRINUSE') {
+    return {
+      status: 'fail',
+      label: `${which} is already in use`,
+      advice: [
+        'Another program listens on it: often an npm start left running in another terminal (stop it with Ctrl-C).',
+        `To see which one: lsof -i :${port}   (Windows: netstat -ano | findstr :${port})`,
+        `Or use another port: PORT=${port === 3000 ? 3001 : port + 1} npm start -- step-01`,
+      ].join('\n'),
+    }
+  }
+  return {
+    status: 'fail',
+    label: `${which} cannot be used (${error.code})`,
+    advice: `${error.code === 'EACCES' ? 'Ports below 1024 need special rights. ' : ''}Use another port: PORT=3001 npm start -- step-01`,
+  }
+}
+
+/** Each step needs its starter (with README), its solution and its suite. */
+export function checkSteps(root = workshopRoot()): Finding {
+  const gaps = STEPS.map((step) => {
+    const needed = [
+      `steps/${step}/routes.ts`,
+      `steps/${step}/schema.ts`,
+      `steps/${step}/README.md`,
+      `solutions/${step}/routes.ts`,
+      `solutions/${step}/schema.ts`,
+      `tests/${step}.test.ts`,
+    ]
+    return { step, missing: needed.filter((path) => !existsSync(join(root, path))) }
+  }).filter(({ missing }) => missing.length > 0)
+  if (gaps.length === 0) return { status: 'ok', label: `all ${STEPS.length} steps are complete (starter, README, solution, tests)` }
+  const starterGone = gaps.find(({ missing }) => missing.some((path) => path.startsWith('steps/')))
+  return {
+    status: 'fail',
+    label: `${gaps.length} of ${STEPS.length} steps ${gaps.length === 1 ? 'is' : 'are'} incomplete`,
+    advice: [
+      ...gaps.map(({ step, missing }) => `${step} lacks ${missing.map((path) => path.replace(`${step}/`, '…/')).join(', ')}`),
+      '`git status` shows whether a file was deleted; `git checkout -- <path>` brings a deleted file back.',
+      starterGone ? `A whole starter comes back with: npm run reset -- ${shortName(starterGone.step)}` : '',
+      'If the workshop is still being written, get the latest version: git pull',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  }
+}
+
+export function checkGit(root = workshopRoot()): Finding {
+  if (!hasTool('git')) {
+    return {
+      status: 'warn',
+      label: 'git is not installed',
+      advice: 'npm run reset needs it (npm run diff falls back to diff). Install it from https://git-scm.com/downloads',
+    }
+  }
+  if (spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, stdio: 'ignore' }).status !== 0) {
+    return {
+      status: 'warn',
+      label: 'this folder is not a git clone',
+      advice: 'npm run reset needs the git history to bring a starter back. Clone the workshop with git to have it.',
+    }
+  }
+  return { status: 'ok', label: 'git is installed, and this folder is a git clone (for npm run reset and npm run diff)' }
+}
+
+function print(finding: Finding) {
+  const mark = finding.status === 'ok' ? green('✔') : finding.status === 'warn' ? yellow('⚠') : red('✖')
+  console.log(`  ${mark} ${finding.label}`)
+  if (finding.advice && finding.status !== 'ok') {
+    console.log(finding.advice.split('\n').map((line) => `      → ${line}`).join('\n'))
+  }
+}
+
+export async function doctor(): Promise<number> {
+  const root = workshopRoot()
+  console.log(bold('Checking your set-up for the workshop') + dim(`  (${root})`))
+  const findings: Finding[] = []
+  const check = (finding: Finding) => {
+    findings.push(finding)
+    print(finding)
+  }
+  check(checkNode())
+  check(await checkDependencies(root))
+  check(await checkSqlite())
+  check(await checkPort())
+  check(checkSteps(root))
+  check(checkGit(root))
+
+  const failed = findings.filter((finding) => finding.status === 'fail')
+  console.log('')
+  if (failed.length === 0) {
+    console.log(green('All good.') + ` Start with steps/${STEPS[0]}/README.md, then run ${bold(`npm test -- step-01`)}`)
+    return 0
+  }
+  console.log(red(`${failed.length} thing${failed.length === 1 ? '' : 's'} to fix`) + ' (from the top: the first often causes the others), then run npm run doctor again.')
+  return 1
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runCommand(async () => {
+    parseCommand({ usage: USAGE, options: {}, positionals: { min: 0, max: 0 } })
+    return doctor()
+  })
+}

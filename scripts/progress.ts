@@ -1,0 +1,100 @@
+// npm run progress: one row per step with the tests your work in steps/ passes, the step you are on, and
+// what to run next. The suites run two at a time, quietly; only the counts are shown.
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { STEPS, type StepName } from '../lib/steps.ts'
+import { bold, dim, folderOf, green, hasFolder, parseCommand, red, runCommand, shortName, workshopRoot, yellow } from './cli.ts'
+import { inPool, runSuite, type SuiteRun } from './test/run-suite.ts'
+
+const USAGE = `Usage: npm run progress
+
+Runs every step's tests against your work in steps/ and shows, per step, how many pass.
+The first step that is not all green is the one you are on.`
+
+interface Row {
+  step: StepName
+  state: 'green' | 'failing' | 'crashed' | 'missing'
+  passed: number
+  failed: number
+  total: number
+  /** The TODOs that the failing tests name, e.g. TODO(2). */
+  todos: string[]
+  detail?: string
+}
+
+async function check(step: StepName, root: string): Promise<Row> {
+  const row: Row = { step, state: 'missing', passed: 0, failed: 0, total: 0, todos: [] }
+  const suite = join(root, 'tests', `${step}.test.ts`)
+  if (!hasFolder(step, 'steps', root)) return { ...row, detail: `steps/${step} is not there yet` }
+  if (!existsSync(suite)) return { ...row, detail: `tests/${step}.test.ts is not there yet` }
+  const run: SuiteRun = await runSuite({ file: suite, env: { WORKSHOP_TARGET: folderOf(step, 'steps', root) } })
+  const counted = run.results.filter((result) => result.status !== 'skip')
+  row.passed = counted.filter((result) => result.status === 'pass').length
+  row.failed = counted.filter((result) => result.status === 'fail').length
+  row.total = counted.length
+  const messages = counted.filter((result) => result.status === 'fail').map((result) => result.message ?? '')
+  row.todos = [...new Set(messages.flatMap((message) => message.match(/TODO\(\d+\)/g) ?? []))].sort()
+  if (row.total === 0) {
+    // A syntax error or a crash at import: no test ran at all. Show the first useful line.
+    const firstLine = run.stderr.split('\n').find((line) => /error/i.test(line)) ?? run.stderr.split('\n')[0] ?? ''
+    return { ...row, state: 'crashed', detail: firstLine.trim().slice(0, 160) || 'no test ran' }
+  }
+  row.state = row.failed === 0 && run.exitCode === 0 ? 'green' : 'failing'
+  return row
+}
+
+function title(step: StepName): string {
+  return step.slice(8).replace(/-/g, ' ')
+}
+
+function printRow(row: Row, current: boolean) {
+  const marker = current ? yellow('▶') : row.state === 'green' ? green('✔') : row.state === 'missing' ? dim('·') : red('✖')
+  const name = `${shortName(row.step)} ${title(row.step)}`.padEnd(28)
+  let counts: string
+  if (row.state === 'missing') counts = dim(row.detail ?? '')
+  else if (row.state === 'crashed') counts = red(`the suite did not run: ${row.detail}`)
+  else {
+    const passing = `${String(row.passed).padStart(2)} passing`
+    const failing = `${String(row.failed).padStart(2)} failing`
+    counts = `${row.failed === 0 ? green(passing) : passing}  ${row.failed > 0 ? red(failing) : dim(failing)}  ${dim(`of ${row.total}`)}`
+    if (row.todos.length) counts += dim(`  (${row.todos.join(', ')})`)
+  }
+  console.log(`  ${marker} ${current ? bold(name) : name} ${counts}${current ? yellow('  ← you are here') : ''}`)
+}
+
+function printNext(current: Row | undefined, rows: Row[]) {
+  console.log('')
+  if (!current) {
+    const missing = rows.filter((row) => row.state === 'missing')
+    if (missing.length) {
+      console.log(`${green('Every step that is there passes.')} Not there yet: ${missing.map((row) => shortName(row.step)).join(', ')}.`)
+      return
+    }
+    console.log(green('All six steps pass. Well done.'))
+    console.log(`Compare your code with the solutions (${bold('npm run diff -- step-06')}) and see what each step costs (${bold('npm run bench')}).`)
+    return
+  }
+  const short = shortName(current.step)
+  if (current.state === 'crashed') {
+    console.log(`Next: fix what stops the step-${short} suite from running, then ${bold(`npm test -- step-${short}`)} shows the error in full.`)
+    return
+  }
+  const exercise = current.todos[0] ? ` → "Exercise ${/\d+/.exec(current.todos[0])![0]}"` : ''
+  console.log(`Next: read steps/${current.step}/README.md${exercise}, then run ${bold(`npm test -- step-${short}`)}`)
+  console.log(dim(`      (${bold(`npm test -- step-${short} --watch`)} reruns it on every save)`))
+}
+
+await runCommand(async () => {
+  parseCommand({ usage: USAGE, options: {}, positionals: { min: 0, max: 0 } })
+  const root = workshopRoot()
+  console.log(dim('Running each step’s tests against your work in steps/ (two at a time)…'))
+  const rows = await inPool(
+    STEPS.map((step) => () => check(step, root)),
+    2,
+  )
+  console.log('')
+  const current = rows.find((row) => row.state === 'failing' || row.state === 'crashed')
+  for (const row of rows) printRow(row, row === current)
+  printNext(current, rows)
+  return 0
+})

@@ -1,0 +1,360 @@
+// The learner's and presenter's commands (progress, diff, reset, demo, doctor), run as a learner runs them:
+// as child processes, with their output and exit code checked. Nothing here touches the real steps/ folder:
+// the commands read WORKSHOP_ROOT, and the tests point it at temporary copies.
+import assert from 'node:assert/strict'
+import { spawn, spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createServer, type Server } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, describe, test } from 'node:test'
+import { ROOT, STEPS, type StepName } from '../lib/steps.ts'
+
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** `node --import tsx scripts/<command>.ts …args`, with a timeout, plain output (piped) and no inherited knobs. */
+function run(command: string, args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+  const childEnv: Record<string, string | undefined> = { ...process.env, ...env }
+  // NODE_TEST_CONTEXT would make `npm run progress`'s own `node --test` children refuse to run, as nested tests.
+  for (const name of ['FORCE_COLOR', 'NO_COLOR', 'WORKSHOP_TARGET', 'WORKSHOP_ROOT', 'WORKSHOP_NO_GIT', 'NODE_TEST_CONTEXT']) {
+    if (!(name in env)) delete childEnv[name]
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', `${command}.ts`), ...args], {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    const timer = setTimeout(() => {
+      child.kill()
+      reject(new Error(`npm run ${command} ${args.join(' ')} took more than 20 s\n${stdout}\n${stderr}`))
+    }, 20_000)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
+
+const temps: string[] = []
+after(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+interface Layout {
+  /** steps/<name>, copied from the real steps/ (the starter). */
+  starters?: StepName[]
+  /** steps/<name> holding the solution: a learner who finished the step. */
+  finished?: StepName[]
+  solutions?: StepName[]
+  suites?: StepName[]
+}
+
+/** A small copy of the workshop: lib, the test harness, package.json and node_modules, plus the given steps. */
+function tempWorkshop({ starters = [], finished = [], solutions = [], suites = [] }: Layout): string {
+  const root = mkdtempSync(join(tmpdir(), 'workshop-tools-'))
+  temps.push(root)
+  cpSync(join(ROOT, 'lib'), join(root, 'lib'), { recursive: true })
+  cpSync(join(ROOT, 'tests', 'harness'), join(root, 'tests', 'harness'), { recursive: true })
+  cpSync(join(ROOT, 'package.json'), join(root, 'package.json'))
+  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir')
+  for (const step of starters) cpSync(join(ROOT, 'steps', step), join(root, 'steps', step), { recursive: true })
+  for (const step of finished) cpSync(join(ROOT, 'solutions', step), join(root, 'steps', step), { recursive: true })
+  for (const step of solutions) cpSync(join(ROOT, 'solutions', step), join(root, 'solutions', step), { recursive: true })
+  for (const step of suites) cpSync(join(ROOT, 'tests', `${step}.test.ts`), join(root, 'tests', `${step}.test.ts`))
+  return root
+}
+
+const [ONE, TWO] = STEPS
+const UNKNOWN_STEP = /Unknown step "99"\. The steps are:[\s\S]*step-01-sessions/
+
+describe('tools', { concurrency: true }, () => {
+  describe('npm run progress', { concurrency: true }, () => {
+    test('one row per step with passing and failing counts, the current step marked, and what to run next', async () => {
+      const root = tempWorkshop({ finished: [ONE], starters: [TWO], solutions: [ONE, TWO], suites: [ONE, TWO] })
+      const { code, stdout, stderr } = await run('progress', [], { WORKSHOP_ROOT: root })
+      assert.equal(code, 0, stderr)
+      const rows = stdout.split('\n').filter((line) => /^\s+[✔✖▶·] \d\d /.test(line))
+      assert.equal(rows.length, STEPS.length, `one row per step:\n${stdout}`)
+      assert.match(rows[0], /✔ 01 sessions\s+(\d+) passing\s+0 failing\s+of \1/, 'a finished step is all green')
+      assert.match(rows[1], /▶ 02 jwt\s+\d+ passing\s+[1-9]\d* failing\s+of \d+\s+\(TODO\(\d\).*← you are here/, 'the first step not all green is marked')
+      for (const row of rows.slice(2)) assert.match(row, /· \d\d .*is not there yet/)
+      assert.match(stdout, /Next: read steps\/step-02-jwt\/README\.md → "Exercise \d", then run npm test -- step-02/)
+      assert.doesNotMatch(stdout, /✔ .*answers|TAP|ok \d/, 'quiet: no test output, only counts')
+      assert.ok(stdout.split('\n').length < 20, 'a screenful at most')
+    })
+
+    test('a step or an unknown flag gets a clear message and exit 2', async () => {
+      const flag = await run('progress', ['--verbose'])
+      assert.equal(flag.code, 2)
+      assert.match(flag.stderr, /Unknown option '--verbose'[\s\S]*Usage: npm run progress/)
+      const step = await run('progress', ['04'])
+      assert.equal(step.code, 2)
+      assert.match(step.stderr, /takes no step/)
+    })
+  })
+
+  describe('npm run diff', { concurrency: true }, () => {
+    const root = tempWorkshop({ starters: [TWO], finished: [ONE], solutions: [ONE, TWO] })
+    writeFileSync(join(root, 'steps', TWO, 'notes.test.ts'), '// a test: left out\n')
+    writeFileSync(join(root, 'steps', TWO, 'data.json'), '{"left": "out"}\n')
+
+    test('your steps/ against solutions/, code only: no README, tests or data files; plain when piped', async () => {
+      const { code, stdout } = await run('diff', ['step-02'], { WORKSHOP_ROOT: root })
+      assert.equal(code, 0)
+      assert.match(stdout, /Lines with - are yours \(steps\/step-02-jwt\), lines with \+ are the solution's/)
+      assert.match(stdout, /--- a\/steps\/step-02-jwt\/routes\.ts\n\+\+\+ b\/solutions\/step-02-jwt\/routes\.ts/)
+      assert.match(stdout, /^-.*TODO\(\d\)/m, 'the TODOs are on your side')
+      assert.doesNotMatch(stdout, /^(diff|---|\+\+\+) .*(README|notes\.test|data\.json)/m, 'READMEs, tests and data files are left out')
+      assert.doesNotMatch(stdout, /\x1b\[/, 'no colour codes when piped')
+    })
+
+    test('coloured with FORCE_COLOR, and the same without git (diff -u)', async () => {
+      const coloured = await run('diff', ['2'], { WORKSHOP_ROOT: root, FORCE_COLOR: '1' })
+      assert.equal(coloured.code, 0)
+      assert.match(coloured.stdout, /\x1b\[31m-/, 'removed lines in red')
+      const fallback = await run('diff', ['2'], { WORKSHOP_ROOT: root, WORKSHOP_NO_GIT: '1' })
+      assert.equal(fallback.code, 0)
+      assert.match(fallback.stdout, /--- a\/steps\/step-02-jwt\/routes\.ts\n\+\+\+ b\/solutions\/step-02-jwt\/routes\.ts\n@@/)
+      assert.doesNotMatch(fallback.stdout, /^(diff|---|\+\+\+) .*(README|notes\.test|data\.json)|\x1b\[/m)
+    })
+
+    test('a finished step matches the solution', async () => {
+      const { code, stdout } = await run('diff', ['step-01-sessions'], { WORKSHOP_ROOT: root })
+      assert.equal(code, 0)
+      assert.match(stdout, /steps\/step-01-sessions matches the solution/)
+    })
+
+    test('an unknown step, a missing step and a wrong flag each get a clear message', async () => {
+      const unknown = await run('diff', ['99'], { WORKSHOP_ROOT: root })
+      assert.equal(unknown.code, 2)
+      assert.match(unknown.stderr, UNKNOWN_STEP)
+      const missing = await run('diff', ['03'], { WORKSHOP_ROOT: root })
+      assert.equal(missing.code, 1)
+      assert.match(missing.stderr, /solutions\/step-03-refresh-tokens is not there yet/)
+      const none = await run('diff', [], { WORKSHOP_ROOT: root })
+      assert.equal(none.code, 2)
+      assert.match(none.stderr, /Which step\?[\s\S]*Usage: npm run diff -- <step>/)
+      const flag = await run('diff', ['02', '--stat'], { WORKSHOP_ROOT: root })
+      assert.equal(flag.code, 2)
+      assert.match(flag.stderr, /Unknown option '--stat'/)
+    })
+  })
+
+  describe('npm run reset', { concurrency: true }, () => {
+    const gitEnv = { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' }
+    const git = (root: string, args: string[], who = 'workshop') => {
+      const identity = { GIT_AUTHOR_NAME: who, GIT_AUTHOR_EMAIL: `${who}@example.com`, GIT_COMMITTER_NAME: who, GIT_COMMITTER_EMAIL: `${who}@example.com` }
+      const result = spawnSync('git', args, { cwd: root, encoding: 'utf8', env: { ...process.env, ...gitEnv, ...identity } })
+      assert.equal(result.status, 0, `git ${args.join(' ')}: ${result.stderr}`)
+      return result.stdout
+    }
+
+    /** A git clone of two starters, on which the learner committed work, then changed more without committing. */
+    function learnerClone() {
+      const root = mkdtempSync(join(tmpdir(), 'workshop-reset-'))
+      temps.push(root)
+      for (const step of [ONE, TWO]) cpSync(join(ROOT, 'steps', step), join(root, 'steps', step), { recursive: true })
+      git(root, ['init', '-q'])
+      git(root, ['add', '.'])
+      git(root, ['commit', '-qm', 'the workshop'])
+      git(root, ['config', 'user.email', 'learner@example.com'])
+      const starter = readFileSync(join(root, 'steps', TWO, 'routes.ts'), 'utf8')
+      writeFileSync(join(root, 'steps', TWO, 'routes.ts'), `${starter}\n// my committed work\n`)
+      git(root, ['commit', '-qam', 'my work on step 02'], 'learner')
+      writeFileSync(join(root, 'steps', TWO, 'tokens.ts'), '// my uncommitted work\n')
+      writeFileSync(join(root, 'steps', TWO, 'scratch.ts'), '// a file of mine\n')
+      writeFileSync(join(root, 'steps', ONE, 'routes.ts'), '// my work on step 01\n')
+      return { root, starter }
+    }
+
+    test('without a terminal and without --yes it refuses, and changes nothing', async () => {
+      const { root } = learnerClone()
+      const { code, stdout, stderr } = await run('reset', ['step-02'], { WORKSHOP_ROOT: root, ...gitEnv })
+      assert.equal(code, 1)
+      assert.match(stdout, /steps\/step-02-jwt\/scratch\.ts/, 'it lists what would go')
+      assert.match(stderr, /there is no terminal to ask\. To reset anyway: npm run reset -- 02 --yes/)
+      assert.equal(readFileSync(join(root, 'steps', TWO, 'tokens.ts'), 'utf8'), '// my uncommitted work\n')
+      assert.ok(existsSync(join(root, 'steps', TWO, 'scratch.ts')))
+    })
+
+    test("--yes brings the workshop's starter back, even over committed work, keeps other steps, and saves a copy", async () => {
+      const { root, starter } = learnerClone()
+      const { code, stdout, stderr } = await run('reset', ['02', '--yes'], { WORKSHOP_ROOT: root, ...gitEnv })
+      assert.equal(code, 0, stderr)
+      assert.match(stdout, /from the newest commit of this folder that is not yours/)
+      assert.equal(readFileSync(join(root, 'steps', TWO, 'routes.ts'), 'utf8'), starter, 'the committed work is replaced by the starter')
+      assert.equal(readFileSync(join(root, 'steps', TWO, 'tokens.ts'), 'utf8'), readFileSync(join(ROOT, 'steps', TWO, 'tokens.ts'), 'utf8'))
+      assert.ok(!existsSync(join(root, 'steps', TWO, 'scratch.ts')), 'a file the starter does not have goes')
+      assert.equal(readFileSync(join(root, 'steps', ONE, 'routes.ts'), 'utf8'), '// my work on step 01\n', 'other steps are kept')
+      const [backup] = readdirSync(join(root, '.data', 'reset-backups'))
+      assert.match(backup, /^step-02-jwt-/)
+      assert.equal(readFileSync(join(root, '.data', 'reset-backups', backup, 'scratch.ts'), 'utf8'), '// a file of mine\n', 'the replaced work is saved')
+      assert.match(stdout, /Next: read steps\/step-02-jwt\/README\.md, then run npm test -- step-02/)
+
+      const again = await run('reset', ['02'], { WORKSHOP_ROOT: root, ...gitEnv })
+      assert.equal(again.code, 0)
+      assert.match(again.stdout, /already the starter/)
+    })
+
+    test('outside a git clone, with an unknown step, a wrong flag or an unknown commit, it says what is wrong', async () => {
+      const plain = tempWorkshop({ starters: [TWO] })
+      const notGit = await run('reset', ['02', '--yes'], { WORKSHOP_ROOT: plain, ...gitEnv, GIT_CEILING_DIRECTORIES: tmpdir() })
+      assert.equal(notGit.code, 1)
+      assert.match(notGit.stderr, /is not a git repository/)
+      assert.ok(existsSync(join(plain, 'steps', TWO, 'routes.ts')), 'nothing is removed')
+
+      const { root } = learnerClone()
+      const unknown = await run('reset', ['99', '--yes'], { WORKSHOP_ROOT: root, ...gitEnv })
+      assert.equal(unknown.code, 2)
+      assert.match(unknown.stderr, UNKNOWN_STEP)
+      const flag = await run('reset', ['02', '--force'], { WORKSHOP_ROOT: root, ...gitEnv })
+      assert.equal(flag.code, 2)
+      assert.match(flag.stderr, /Unknown option '--force'[\s\S]*--yes/)
+      const commit = await run('reset', ['02', '--yes', '--from', 'no-such-commit'], { WORKSHOP_ROOT: root, ...gitEnv })
+      assert.equal(commit.code, 2)
+      assert.match(commit.stderr, /--from no-such-commit: git knows no such commit/)
+      assert.ok(existsSync(join(root, 'steps', TWO, 'scratch.ts')), 'nothing was reset')
+    })
+  })
+
+  describe('npm run demo', { concurrency: true }, () => {
+    test('every step has a demo', async () => {
+      for (const step of STEPS) {
+        const { demo } = await import(`../scripts/demos/${step}.ts`)
+        assert.equal(typeof demo?.run, 'function', `scripts/demos/${step}.ts should export a demo`)
+        assert.match(demo.title, new RegExp(`^Step ${step.slice(5, 7)} · `))
+      }
+    })
+
+    test('step 02: each request and answer, the clock jumping ahead, and the moment each gap shows', async () => {
+      const { code, stdout, stderr } = await run('demo', ['step-02'])
+      assert.equal(code, 0, stdout + stderr)
+      assert.match(stdout, /alice's laptop\s+POST \/login \{"email":"alice@example.com"/)
+      assert.match(stdout, /← 200 \{"accessToken":"eyJ[^"]*…"\}/, 'tokens are trimmed')
+      assert.match(stdout, /POST \/logout\n\s+← 204\s*\n\s+thief\s+GET \/me\n\s+← 200 .*\n\s+⚠ logged out, and the token still works/)
+      assert.match(stdout, /⏩ 6 days later\n\s+thief\s+GET \/me\n\s+← 200 .*\n\s+⚠ 6 days later, the stolen token still works/)
+      assert.match(stdout, /← 501 \{"error":"Logout-all is impossible/)
+      assert.doesNotMatch(stdout, /✖|\x1b\[/)
+    })
+
+    test('step 01 with --pause and no terminal runs straight through', async () => {
+      const { code, stdout } = await run('demo', ['1', '--pause'])
+      assert.equal(code, 0, stdout)
+      assert.match(stdout, /--pause needs a terminal/)
+      assert.match(stdout, /🔎 2 SQL queries for that request\n\s+⚠ two queries on every request/)
+    })
+
+    test('a solution that does not tell the story makes the demo fail, and a missing one is named', async () => {
+      const root = tempWorkshop({})
+      cpSync(join(ROOT, 'steps', TWO), join(root, 'solutions', TWO), { recursive: true }) // a starter posing as the solution
+      const broken = await run('demo', ['02'], { WORKSHOP_ROOT: root })
+      assert.equal(broken.code, 1)
+      assert.match(broken.stdout, /✖ the story expected 200 here, and got 501/)
+      assert.match(broken.stdout, /did not happen as written/)
+      const missing = await run('demo', ['03'], { WORKSHOP_ROOT: root })
+      assert.equal(missing.code, 1)
+      assert.match(missing.stderr, /solutions\/step-03-refresh-tokens is not there yet/)
+      const unknown = await run('demo', ['99'])
+      assert.equal(unknown.code, 2)
+      assert.match(unknown.stderr, UNKNOWN_STEP)
+      const flag = await run('demo', ['02', '--fast'])
+      assert.equal(flag.code, 2)
+      assert.match(flag.stderr, /Unknown option '--fast'/)
+    })
+  })
+
+  describe('npm run doctor', { concurrency: true }, () => {
+    /** A workshop whose six steps have every file doctor looks for (empty files will do). */
+    function completeWorkshop() {
+      const root = mkdtempSync(join(tmpdir(), 'workshop-doctor-'))
+      temps.push(root)
+      symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'), 'dir')
+      for (const step of STEPS) {
+        for (const file of [`steps/${step}/routes.ts`, `steps/${step}/schema.ts`, `steps/${step}/README.md`, `solutions/${step}/routes.ts`, `solutions/${step}/schema.ts`, `tests/${step}.test.ts`]) {
+          mkdirSync(join(root, file, '..'), { recursive: true })
+          writeFileSync(join(root, file), '')
+        }
+      }
+      return root
+    }
+    const freePort = () =>
+      new Promise<number>((resolve) => {
+        const server = createServer().listen(0, () => {
+          const { port } = server.address() as { port: number }
+          server.close(() => resolve(port))
+        })
+      })
+    const busyPort = () =>
+      new Promise<{ port: number; server: Server }>((resolve) => {
+        const server = createServer().listen(0, () => resolve({ port: (server.address() as { port: number }).port, server }))
+      })
+
+    test('the Node version: 20.12 or newer, and how to upgrade', async () => {
+      const { checkNode } = await import('../scripts/doctor.ts')
+      assert.equal(checkNode('20.12.0').status, 'ok')
+      assert.equal(checkNode('22.3.1').status, 'ok')
+      const old = checkNode('20.11.1')
+      assert.equal(old.status, 'fail')
+      assert.match(old.label, /Node 20\.11\.1 is too old/)
+      assert.match(old.advice!, /nvm install 22/)
+      assert.equal(checkNode('18.19.0').status, 'fail')
+    })
+
+    test('the port: free, in use (with what to do), or not a number', async () => {
+      const { checkPort } = await import('../scripts/doctor.ts')
+      assert.equal((await checkPort({ PORT: String(await freePort()) })).status, 'ok')
+      const { port, server } = await busyPort()
+      try {
+        const busy = await checkPort({ PORT: String(port) })
+        assert.equal(busy.status, 'fail')
+        assert.match(busy.label, new RegExp(`port ${port} \\(from PORT\\) is already in use`))
+        assert.match(busy.advice!, new RegExp(`lsof -i :${port}[\\s\\S]*PORT=${port + 1} npm start`))
+      } finally {
+        server.close()
+      }
+      assert.equal((await checkPort({ PORT: 'abc' })).status, 'fail')
+    })
+
+    test('the sqlite3 binding loads here', async () => {
+      const { checkSqlite } = await import('../scripts/doctor.ts')
+      const finding = await checkSqlite()
+      assert.equal(finding.status, 'ok', finding.advice)
+    })
+
+    test('all good: exit 0 and where to start', async () => {
+      const { code, stdout } = await run('doctor', [], { WORKSHOP_ROOT: completeWorkshop(), PORT: String(await freePort()) })
+      assert.equal(code, 0, stdout)
+      assert.match(stdout, /✔ Node .*\n.*✔ the dependencies are installed\n.*✔ the sqlite3 binding loads/)
+      assert.match(stdout, /✔ all 6 steps are complete/)
+      assert.match(stdout, /All good\. Start with steps\/step-01-sessions\/README\.md/)
+    })
+
+    test('a busy port and incomplete steps: exit 1, each with concrete advice', async () => {
+      const root = completeWorkshop()
+      rmSync(join(root, 'steps', TWO, 'README.md'))
+      rmSync(join(root, 'tests', `${ONE}.test.ts`))
+      const { port, server } = await busyPort()
+      try {
+        const { code, stdout } = await run('doctor', [], { WORKSHOP_ROOT: root, PORT: String(port) })
+        assert.equal(code, 1, stdout)
+        assert.match(stdout, new RegExp(`✖ port ${port} \\(from PORT\\) is already in use\\n\\s+→ .*Ctrl-C`))
+        assert.match(stdout, /✖ 2 of 6 steps are incomplete\n\s+→ step-01-sessions lacks tests\/step-01-sessions\.test\.ts\n/)
+        assert.match(stdout, /step-02-jwt lacks steps\/…\/README\.md/)
+        assert.match(stdout, /git checkout -- <path>/)
+        assert.match(stdout, /2 things to fix/)
+      } finally {
+        server.close()
+      }
+      const flag = await run('doctor', ['--fix'])
+      assert.equal(flag.code, 2)
+      assert.match(flag.stderr, /Unknown option '--fix'/)
+    })
+  })
+})
