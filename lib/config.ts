@@ -30,6 +30,10 @@ export function loadSecrets(env: NodeJS.ProcessEnv = process.env, warn: (message
       warn(`warning: ${name} is not set; using a development value. Never do this in production.`)
       return createSecretKey(Buffer.from(DEV_SECRETS[name]))
     }
+    // The development values are in this public file: set in production, they would sign forgeable tokens.
+    if (production && Object.values(DEV_SECRETS).includes(value)) {
+      throw new Error(`${name} is a development value from lib/config.ts, public to anyone. Refusing to start with NODE_ENV=production.`)
+    }
     if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
       const message = `${name} is shorter than ${MIN_SECRET_BYTES} bytes; an HS256 key should be at least 256 bits.`
       if (production) throw new Error(`${message} Refusing to start with NODE_ENV=production.`)

@@ -8,7 +8,7 @@ import { createApp } from '../../lib/app.ts'
 import type { Clock } from '../../lib/clock.ts'
 import type { Secrets } from '../../lib/config.ts'
 import { countQueries, openDatabase, type Database } from '../../lib/db.ts'
-import { CHEAP_SCRYPT_FOR_TESTS, createPasswords } from '../../lib/passwords.ts'
+import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, type Passwords } from '../../lib/passwords.ts'
 import { loadStep, ROOT, type StepName } from '../../lib/steps.ts'
 import { Device } from './device.ts'
 
@@ -42,12 +42,22 @@ export interface TestApp {
   close(): Promise<void>
 }
 
-export async function startApp(t: TestContext | undefined, step: StepName): Promise<TestApp> {
-  const loaded = await loadStep(targetDir(step))
-  const db = await openDatabase(':memory:', loaded.migrations)
+export interface StartOptions {
+  /** The step folder to serve, instead of `targetDir(step)` (the attack suite serves every step of a flavour). */
+  dir?: string
+  /** Another password hasher: one that counts its calls, or a slower one for timing. Default: cheap scrypt. */
+  passwords?: Passwords
+  /** A SQLite file instead of `:memory:`, to test what only a file shows (locking, restarts). */
+  databaseFile?: string
+}
+
+export async function startApp(t: TestContext | undefined, step: StepName, options: StartOptions = {}): Promise<TestApp> {
+  const loaded = await loadStep(options.dir ?? targetDir(step))
+  const db = await openDatabase(options.databaseFile ?? ':memory:', loaded.migrations)
   const clock = new TestClock()
   const secrets = { access: createSecretKey(randomBytes(32)), refresh: createSecretKey(randomBytes(32)) }
-  const koa = createApp(loaded, { db, clock, passwords: createPasswords(CHEAP_SCRYPT_FOR_TESTS), secrets })
+  const passwords = options.passwords ?? createPasswords(CHEAP_SCRYPT_FOR_TESTS)
+  const koa = createApp(loaded, { db, clock, passwords, secrets })
   const server = koa.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

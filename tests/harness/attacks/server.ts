@@ -1,0 +1,79 @@
+// A real `npm start` server in a child process: what a presenter runs, with a SQLite file and real scrypt.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { join } from 'node:path'
+import { ROOT, type StepName } from '../../../lib/steps.ts'
+
+export interface Exit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
+
+export interface ChildServer {
+  url: string
+  child: ChildProcess
+  output(): { stdout: string; stderr: string }
+  /** Sends the signal and waits for the process to end. */
+  stop(signal?: NodeJS.Signals): Promise<Exit>
+}
+
+/** Fixed secrets of 32+ bytes, so tokens signed before a restart still verify after it. */
+export const TEST_SECRETS = {
+  ACCESS_TOKEN_SECRET: 'reliability-suite-access-secret-0123456789abcdef',
+  REFRESH_TOKEN_SECRET: 'reliability-suite-refresh-secret-0123456789abcdef',
+}
+
+const START = join(ROOT, 'scripts', 'start.ts')
+
+/** `node --import tsx scripts/start.ts <step> [--solution]` with `env` added to a clean environment. */
+export function runStart(step: StepName, solution: boolean, env: Record<string, string>) {
+  const args = ['--import', 'tsx', START, step, ...(solution ? ['--solution'] : [])]
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', ...env }
+  for (const name of ['NODE_ENV', 'ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'DATABASE_FILE', 'NODE_TEST_CONTEXT']) {
+    if (!(name in env)) delete childEnv[name]
+  }
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (chunk) => (stdout += chunk))
+  child.stderr!.on('data', (chunk) => (stderr += chunk))
+  const exited = new Promise<Exit>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })))
+  return { child, exited, output: () => ({ stdout, stderr }) }
+}
+
+/** Starts the server and waits for `listening on http://localhost:<port>`; fails if it exits or takes 20 s. */
+export async function startServer(step: StepName, solution: boolean, env: Record<string, string>): Promise<ChildServer> {
+  const { child, exited, output } = runStart(step, solution, env)
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`the server did not start in 20 s:\n${output().stdout}${output().stderr}`))
+    }, 20_000)
+    const onData = () => {
+      const match = /listening on (http:\/\/localhost:\d+)/.exec(output().stdout)
+      if (match) {
+        clearTimeout(timer)
+        child.stdout!.off('data', onData)
+        resolve(match[1].replace('localhost', '127.0.0.1'))
+      }
+    }
+    child.stdout!.on('data', onData)
+    exited.then((exit) => {
+      clearTimeout(timer)
+      reject(new Error(`the server exited (code ${exit.code}) before listening:\n${exit.stdout}${exit.stderr}`))
+    })
+  })
+  return {
+    url,
+    child,
+    output,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      const exit = await exited
+      clearTimeout(timer)
+      return exit
+    },
+  }
+}

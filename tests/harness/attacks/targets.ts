@@ -1,0 +1,34 @@
+// Which steps the attack and reliability suites run against, and what kind of credential each one uses.
+import { STEPS, stepDir, stepExists, stepNumber, type Flavour, type StepName } from '../../../lib/steps.ts'
+
+export interface Target {
+  name: StepName
+  /** `step-04`: short enough to prefix a test name, so `npm test` says which step failed. */
+  label: string
+  dir: string
+  number: number
+  /** Steps 01 and 06: a `sid` cookie. Steps 02–05: bearer tokens. */
+  cookies: boolean
+  /** Steps 03–05 have POST /refresh. */
+  refresh: boolean
+}
+
+/** `npm test -- attacks` sets WORKSHOP_FLAVOUR=steps (the learner's work); `npm test` runs the solutions. */
+export function flavour(): Flavour {
+  return process.env.WORKSHOP_FLAVOUR === 'steps' ? 'steps' : 'solutions'
+}
+
+/** Every step whose folder exists in this flavour: steps still being written join as soon as they land. */
+export function targets(which: Flavour = flavour()): Target[] {
+  return STEPS.filter((name) => stepExists(name, which)).map((name) => {
+    const number = stepNumber(name)
+    return {
+      name,
+      label: name.slice(0, 7),
+      dir: stepDir(name, which),
+      number,
+      cookies: number === 1 || number === 6,
+      refresh: number >= 3 && number <= 5,
+    }
+  })
+}
