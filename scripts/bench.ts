@@ -1,0 +1,151 @@
+// npm run bench [-- --duration 4 --connections 10 --out slides]
+// Every solution side by side, in one run on one machine: GET /me throughput and latency under load, the
+// queries it costs, and how long a stolen credential outlives a logout. Writes bench.md and bench.svg.
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { checkMe, logIn, measure, medianLoad, startServer, warmUp, type Load, type Server } from './bench/load.ts'
+import { machine, markdownTable, queriesText, svgChart, type Row, type Settings } from './bench/report.ts'
+import { queriesPerMe, stolenCredentialRefused } from './bench/scenarios.ts'
+import { ROOT, STEPS, stepDir, stepExists, type StepName } from '../lib/steps.ts'
+
+const USAGE = `Usage: npm run bench [-- --duration <seconds>] [--connections <n>] [--out <dir>]
+  --duration     seconds of load per app, in rounds of about 0.5 s, after a warm-up of up to 1 s (default 4)
+  --connections  concurrent connections autocannon keeps open (default 10)
+  --out          where to write bench.md and bench.svg (default slides/)`
+
+class UsageError extends Error {}
+
+function parseOptions(): Settings & { out: string } {
+  let values
+  try {
+    values = parseArgs({
+      options: {
+        duration: { type: 'string', default: '4' },
+        connections: { type: 'string', default: '10' },
+        out: { type: 'string', default: join(ROOT, 'slides') },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      allowPositionals: false,
+    }).values
+  } catch (err: any) {
+    throw new UsageError(`${err.message}\n\n${USAGE}`)
+  }
+  if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
+  const duration = Number(values.duration)
+  if (!(duration > 0 && duration <= 600)) throw new UsageError(`--duration must be a number of seconds between 0 and 600, got "${values.duration}".\n\n${USAGE}`)
+  const connections = Number(values.connections)
+  if (!Number.isInteger(connections) || connections < 1 || connections > 1000) {
+    throw new UsageError(`--connections must be a whole number from 1 to 1000, got "${values.connections}".\n\n${USAGE}`)
+  }
+  return { duration, connections, warmup: Math.min(1, duration), out: resolve(values.out) }
+}
+
+// Short names for the table and the chart, in the story's words.
+const LABELS: Record<StepName, string> = {
+  'step-01-sessions': '01 sessions',
+  'step-02-jwt': '02 JWT',
+  'step-03-refresh-tokens': '03 refresh tokens',
+  'step-04-refresh-token-version': '04 token version',
+  'step-05-blacklist': '05 blacklist',
+  'step-06-sessions-revisited': '06 sessions revisited',
+}
+const CEILING_DIR = join(ROOT, 'scripts', 'bench', 'ceiling')
+const CEILING_LABEL = 'ceiling: no auth'
+
+interface Target {
+  label: string
+  dir: string
+  step?: StepName
+}
+
+async function main() {
+  const options = parseOptions()
+  const steps = STEPS.filter((step) => stepExists(step, 'solutions'))
+  const targets: Target[] = [
+    { label: CEILING_LABEL, dir: CEILING_DIR },
+    ...steps.map((step) => ({ label: LABELS[step], dir: stepDir(step, 'solutions'), step })),
+  ]
+  const missing = STEPS.filter((step) => !steps.includes(step))
+  console.log(`bench: ${steps.length} solutions and a bare route, on ${machine()}`)
+  if (missing.length) console.log(`  (not in solutions/ yet, so not measured: ${missing.join(', ')})`)
+
+  // 1. In-process, with the test clock: the numbers that do not depend on the machine.
+  console.log('\ncounting queries per GET /me and replaying a theft against each step (in-process, test clock)')
+  const facts = new Map<string, Pick<Row, 'queries' | 'afterLogout' | 'afterPasswordChange'>>()
+  for (const target of targets) {
+    const step = target.step ?? 'step-01-sessions' // the ceiling only needs a name; its folder is what is loaded
+    const queries = await queriesPerMe(step, target.dir, target.step !== undefined)
+    const fact: Pick<Row, 'queries' | 'afterLogout' | 'afterPasswordChange'> = { queries }
+    if (target.step) {
+      fact.afterLogout = await stolenCredentialRefused(target.step, target.dir, 'logout')
+      fact.afterPasswordChange = await stolenCredentialRefused(target.step, target.dir, 'password change')
+    }
+    facts.set(target.label, fact)
+    const revocation = target.step ? `   stolen credential refused: ${fact.afterLogout} after logout, ${fact.afterPasswordChange} after a password change` : ''
+    console.log(`  ${target.label.padEnd(22)} queries: ${queriesText(queries).padEnd(24)}${revocation}`)
+  }
+
+  // 2. Under load: every app in its own process, started together, then measured one at a time.
+  console.log(`\nstarting ${targets.length} servers (real scrypt for the one register and login each; not measured)`)
+  const servers: Server[] = []
+  const stopAll = () => servers.forEach((server) => server.stop())
+  // Never leave a server behind: not on an error, not on Ctrl-C, not when killed.
+  process.once('exit', stopAll)
+  process.once('SIGINT', () => process.exit(130))
+  process.once('SIGTERM', () => process.exit(143))
+  const rows: Row[] = []
+  try {
+    const ready = await Promise.all(
+      targets.map(async (target) => {
+        const server = await startServer(target.dir)
+        servers.push(server)
+        const headers = target.step ? await logIn(server.url) : {}
+        await checkMe(server.url, headers)
+        return { target, server, headers }
+      }),
+    )
+    // Round-robin rounds of half a second, so that a noisy moment (a busy neighbour, a GC) is shared out
+    // instead of hitting one app; the median round is kept.
+    const rounds = Math.max(1, Math.round(options.duration * 2))
+    const seconds = options.duration / rounds
+    console.log(`measuring GET /me: ${options.connections} connections; ${options.warmup} s warm-up each, then ${rounds} round(s) of ${seconds} s per app, in turn`)
+    for (const { server, headers } of ready) await warmUp(server.url, headers, options)
+    const results = ready.map((): Load[] => [])
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, { server, headers }] of ready.entries()) results[i].push(await measure(server.url, headers, { connections: options.connections, seconds }))
+      process.stdout.write(`  round ${round + 1}/${rounds} done\n`)
+    }
+    for (const [i, { target }] of ready.entries()) {
+      const load = medianLoad(results[i])
+      rows.push({ label: target.label, ceiling: !target.step, load, ...facts.get(target.label)! })
+      console.log(`  ${target.label.padEnd(22)} ${Math.round(load.requestsPerSecond).toString().padStart(7)} req/s   p50 ${load.p50.toFixed(2)} ms   p99 ${load.p99.toFixed(2)} ms   (median of ${rounds})`)
+    }
+  } finally {
+    stopAll()
+  }
+
+  // 3. The table, and the files the slides embed.
+  const table = markdownTable(rows, options)
+  const chart = svgChart(rows, options)
+  mkdirSync(options.out, { recursive: true })
+  writeFileSync(join(options.out, 'bench.md'), table)
+  writeFileSync(join(options.out, 'bench.svg'), chart)
+  const where = relative(process.cwd(), options.out).startsWith('..') ? options.out : relative(process.cwd(), options.out) || '.'
+  console.log(`\n${table}\nwrote ${join(where, 'bench.md')} and ${join(where, 'bench.svg')}`)
+}
+
+try {
+  await main()
+  process.exit(0) // the in-process apps' timers and autocannon's workers must not keep us waiting
+} catch (err: any) {
+  if (err instanceof UsageError) {
+    console.error(err.message)
+    process.exit(2)
+  }
+  console.error(`bench failed: ${err?.stack ?? err}`)
+  process.exit(1)
+}

@@ -1,0 +1,140 @@
+// The load half of the benchmark: each app in a child process of its own, driven by autocannon over 127.0.0.1.
+import autocannon from 'autocannon'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { ROOT } from '../../lib/steps.ts'
+import { BENCH_EMAIL, BENCH_PASSWORD } from './user.ts'
+
+export interface Server {
+  url: string
+  stop(): void
+}
+
+const SERVER_SCRIPT = join(ROOT, 'scripts', 'bench', 'server.ts')
+const START_TIMEOUT_MS = 60_000
+
+/** Production-like settings: NODE_ENV unset, real 32-byte secrets, so nothing warns or takes a dev path. */
+function serverEnv(): NodeJS.ProcessEnv {
+  const { NODE_ENV: _nodeEnv, WORKSHOP_TARGET: _target, ...env } = process.env
+  return {
+    ...env,
+    ACCESS_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+    REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+  }
+}
+
+/** Starts `serve()` for one step folder and resolves when it prints `listening on http://localhost:<port>`. */
+export function startServer(dir: string): Promise<Server> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, dir], {
+    cwd: ROOT,
+    env: serverEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  return new Promise((resolve, reject) => {
+    const fail = (why: string) => {
+      clearTimeout(timer)
+      child.kill()
+      reject(new Error(`${why}\n--- server output (${dir}) ---\n${output.trim()}`))
+    }
+    const timer = setTimeout(() => fail(`the server did not start within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS)
+    child.stderr!.on('data', (chunk) => (output += chunk))
+    child.stdout!.on('data', (chunk) => {
+      output += chunk
+      const match = /listening on http:\/\/localhost:(\d+)/.exec(output)
+      if (!match) return
+      clearTimeout(timer)
+      child.stdout!.removeAllListeners('data')
+      child.stdout!.resume() // keep draining, so the child never blocks on a full pipe
+      resolve({ url: `http://127.0.0.1:${match[1]}`, stop: () => child.kill('SIGTERM') })
+    })
+    child.once('exit', (code) => fail(`the server exited (code ${code}) before it listened`))
+  })
+}
+
+async function post(url: string, body: unknown): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+}
+
+/**
+ * Registers the bench account and logs in once (real scrypt: this is the slow part, and it is not measured),
+ * then returns the headers that carry the credential: the `sid` cookie or the bearer access token.
+ */
+export async function logIn(url: string): Promise<Record<string, string>> {
+  const registered = await post(`${url}/register`, { email: BENCH_EMAIL, password: BENCH_PASSWORD })
+  if (registered.status !== 201) throw new Error(`POST /register answered ${registered.status}: ${await registered.text()}`)
+  const login = await post(`${url}/login`, { email: BENCH_EMAIL, password: BENCH_PASSWORD })
+  if (login.status !== 200) throw new Error(`POST /login answered ${login.status}: ${await login.text()}`)
+  const body = await login.json()
+  const sid = login.headers.getSetCookie().map((line) => /^sid=([^;]+)/.exec(line)?.[1]).find(Boolean)
+  if (sid) return { cookie: `sid=${sid}` }
+  if (typeof body.accessToken === 'string') return { authorization: `Bearer ${body.accessToken}` }
+  throw new Error('POST /login gave neither a `sid` cookie nor an access token')
+}
+
+/** Checks that the credential works before we hammer the server with it: a 401 measured fast is no result. */
+export async function checkMe(url: string, headers: Record<string, string>) {
+  const reply = await fetch(`${url}/me`, { headers })
+  if (reply.status !== 200) throw new Error(`GET /me answered ${reply.status}: ${await reply.text()}`)
+  const body = await reply.json()
+  if (body?.user?.email !== BENCH_EMAIL) throw new Error(`GET /me answered ${JSON.stringify(body)}`)
+}
+
+export interface Load {
+  requestsPerSecond: number
+  p50: number
+  p99: number
+  requests: number
+}
+
+function run(url: string, headers: Record<string, string>, connections: number, seconds: number, onTime?: (ms: number) => void) {
+  return new Promise<autocannon.Result>((resolve, reject) => {
+    // sampleInt: autocannon stops at its next sample tick, 1 s by default; 100 ms keeps short rounds short.
+    const instance = autocannon({ url: `${url}/me`, headers, connections, duration: seconds, sampleInt: 100 }, (err, result) =>
+      err ? reject(err) : resolve(result),
+    )
+    if (onTime) instance.on('response', (_client, _status, _bytes, ms) => onTime(ms))
+  })
+}
+
+/** p-th percentile of sorted values, nearest-rank. */
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
+}
+
+export async function warmUp(url: string, headers: Record<string, string>, options: { connections: number; warmup: number }) {
+  await run(url, headers, options.connections, options.warmup)
+}
+
+/**
+ * One measured run. Latencies come from autocannon's per-response timer (sub-millisecond), not from its
+ * whole-millisecond histogram.
+ */
+export async function measure(url: string, headers: Record<string, string>, options: { connections: number; seconds: number }): Promise<Load> {
+  const times: number[] = []
+  const result = await run(url, headers, options.connections, options.seconds, (ms) => times.push(ms))
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`GET /me failed during the run: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
+  }
+  if (times.length === 0) throw new Error('no request completed during the run')
+  times.sort((a, b) => a - b)
+  const seconds = result.duration || options.seconds
+  return { requestsPerSecond: times.length / seconds, p50: percentile(times, 50), p99: percentile(times, 99), requests: times.length }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const middle = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+}
+
+/** The median of several rounds, each figure on its own: one noisy round (a busy neighbour, a GC) moves nothing. */
+export function medianLoad(rounds: Load[]): Load {
+  return {
+    requestsPerSecond: median(rounds.map((round) => round.requestsPerSecond)),
+    p50: median(rounds.map((round) => round.p50)),
+    p99: median(rounds.map((round) => round.p99)),
+    requests: rounds.reduce((sum, round) => sum + round.requests, 0),
+  }
+}

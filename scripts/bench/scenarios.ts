@@ -1,0 +1,88 @@
+// The in-process half of the benchmark: the test harness's app (in-memory SQLite, a clock we move by hand)
+// counts the queries of a GET /me and plays a theft against each step, so these numbers are measured too.
+import { DAY, MINUTE, SECOND } from '../../lib/clock.ts'
+import type { StepName } from '../../lib/steps.ts'
+import { startApp, type TestApp } from '../../tests/harness/app.ts'
+import type { Device } from '../../tests/harness/device.ts'
+import { signUp } from '../../tests/harness/users.ts'
+
+/** The harness reads the folder to test from WORKSHOP_TARGET, as `npm test -- step-NN --solution` sets it. */
+async function startSolution(step: StepName, dir: string): Promise<TestApp> {
+  const before = process.env.WORKSHOP_TARGET
+  process.env.WORKSHOP_TARGET = dir
+  try {
+    return await startApp(undefined, step)
+  } finally {
+    if (before === undefined) delete process.env.WORKSHOP_TARGET
+    else process.env.WORKSHOP_TARGET = before
+  }
+}
+
+async function meOk(device: Device): Promise<void> {
+  const reply = await device.me()
+  if (reply.status !== 200) throw new Error(`GET /me answered ${reply.status} ${reply.text}`)
+}
+
+export interface Queries {
+  /** Queries of a GET /me right after another one. */
+  steady: number
+  /** Queries of a GET /me after two idle minutes: a sliding session writes its new expiry then. */
+  afterIdle: number
+}
+
+/** Counts the SQL statements of GET /me. `login: false` for the ceiling, which has no accounts. */
+export async function queriesPerMe(step: StepName, dir: string, login = true): Promise<Queries> {
+  const app = await startSolution(step, dir)
+  try {
+    const device = login ? (await signUp(app)).device : app.device()
+    await meOk(device)
+    const steady = await app.countQueries(() => meOk(device))
+    app.clock.advance(2 * MINUTE)
+    const afterIdle = await app.countQueries(() => meOk(device))
+    return { steady, afterIdle }
+  } finally {
+    await app.close()
+  }
+}
+
+// When the thief tries again, counted from the logout (or the password change), and what a refusal there means.
+const CHECKPOINTS: [since: number, verdict: string][] = [
+  [0, 'at once'],
+  [15 * MINUTE + SECOND, 'within 15 min'],
+  [7 * DAY + MINUTE, 'within 7 days'],
+  [30 * DAY + MINUTE, 'within 30 days'],
+]
+export const NEVER = 'not within 30 days'
+
+/** The thief holds a copy of everything the device held; when /me is refused it tries a refresh, as a thief would. */
+async function thiefGetsIn(thief: Device): Promise<boolean> {
+  if ((await thief.me()).status === 200) return true
+  if (!thief.refreshToken) return false
+  if ((await thief.refresh()).status !== 200) return false
+  return (await thief.me()).status === 200
+}
+
+export type Revocation = 'logout' | 'password change'
+
+/**
+ * A credential is stolen, then its owner logs out (or changes the password). How long does the thief keep
+ * getting in? The answer is the first checkpoint at which the stolen credential is refused.
+ */
+export async function stolenCredentialRefused(step: StepName, dir: string, revocation: Revocation): Promise<string> {
+  const app = await startSolution(step, dir)
+  try {
+    const { device, password } = await signUp(app)
+    await meOk(device)
+    const thief = device.copy('thief')
+    const reply = revocation === 'logout' ? await device.logout() : await device.changePassword(password, 'a brand new passphrase')
+    if (reply.status >= 300) throw new Error(`${reply.method} ${reply.path} answered ${reply.status} ${reply.text}`)
+    const revokedAt = app.clock.now()
+    for (const [since, verdict] of CHECKPOINTS) {
+      app.clock.advance(revokedAt + since - app.clock.now())
+      if (!(await thiefGetsIn(thief))) return verdict
+    }
+    return NEVER
+  } finally {
+    await app.close()
+  }
+}
