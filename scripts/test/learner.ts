@@ -14,7 +14,7 @@ const LEARNER_REPORTER = join(ROOT, 'scripts', 'reporters', 'learner.mjs')
 
 function start(suite: LearnerSuite): ChildProcess {
   console.log(`Testing ${suite.label} with ${relative(ROOT, suite.file)}\n`)
-  const args = ['--import', 'tsx', '--test', `--test-reporter=${LEARNER_REPORTER}`, suite.file]
+  const args = ['--import', 'tsx', `--test-reporter=${LEARNER_REPORTER}`, suite.file]
   return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...suite.env }, stdio: 'inherit' })
 }
 

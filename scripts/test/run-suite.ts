@@ -25,7 +25,9 @@ export interface SuiteOptions {
 }
 
 export function runSuite({ file, env = {}, namePattern }: SuiteOptions): Promise<SuiteRun> {
-  const args = ['--import', 'tsx', '--test', `--test-reporter=${RESULTS_REPORTER}`]
+  // The file runs directly in one process (no `--test`, which would spawn a second one per file):
+  // node:test still applies the reporter and the name pattern, and it halves the start-up cost.
+  const args = ['--import', 'tsx', `--test-reporter=${RESULTS_REPORTER}`]
   if (namePattern) args.push(`--test-name-pattern=${namePattern}`)
   args.push(file)
   const childEnv = { ...process.env, ...env }

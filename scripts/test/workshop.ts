@@ -130,50 +130,55 @@ export async function checkWorkshop(): Promise<number> {
   const started = Date.now()
   console.log(bold('Checking the whole workshop') + dim(` (${availableParallelism()} at a time)`))
   const jobs: Array<() => Promise<Check[]>> = []
-  const progress = (label: string, checks: Check[]) => {
-    const failed = checks.filter((check) => !check.ok).length
-    console.log(`  ${mark(failed === 0)} ${label}${dim(`  ${checks.length - failed}/${checks.length}`)}`)
-    return checks
+  /** A job prints its line, with its time, as soon as it is done. */
+  const add = (label: string, work: () => Promise<Check[]>) =>
+    jobs.push(async () => {
+      const start = Date.now()
+      const checks = await work()
+      const failed = checks.filter((check) => !check.ok).length
+      const seconds = ((Date.now() - start) / 1000).toFixed(1)
+      console.log(`  ${mark(failed === 0)} ${label}${dim(`  ${checks.length - failed}/${checks.length}  ${seconds} s`)}`)
+      return checks
+    })
+
+  // The longest jobs first (the attack, reliability, tools and bench suites), so that no long one
+  // is left running alone at the end.
+  for (const file of otherSuites()) {
+    const name = relative(ROOT, file)
+    add(name, async () => {
+      const run = await runSuite({ file, env: { WORKSHOP_FLAVOUR: 'solutions' } })
+      return run.results.length
+        ? run.results.filter((r) => r.status !== 'skip').map((r) => ({ group: name, label: r.name, ok: r.status === 'pass', detail: r.message }))
+        : [{ group: name, label: 'the suite runs', ok: false, detail: crashDetail(run) || 'no test ran' }]
+    })
   }
 
-  jobs.push(async () => progress('typecheck', [await typecheck()]))
+  add('typecheck', async () => [await typecheck()])
   for (const step of STEPS) {
     const file = suiteFile(step)
+    const on = (flavour: 'steps' | 'solutions') => runSuite({ file, env: { WORKSHOP_TARGET: stepDir(step, flavour) } })
     if (hasFolder(step, 'solutions')) {
       if (!existsSync(file)) {
-        jobs.push(async () => [{ group: `${step} · solution`, label: 'has a suite', ok: false, detail: `${relative(ROOT, file)} is missing` }])
+        add(`${step}: suite`, async () => [{ group: `${step} · solution`, label: 'has a suite', ok: false, detail: `${relative(ROOT, file)} is missing` }])
         continue
       }
-      jobs.push(async () => progress(`${step}: suite on the solution`, solutionChecks(step, await runSuite({ file, env: { WORKSHOP_TARGET: stepDir(step, 'solutions') } }))))
+      add(`${step}: suite on the solution`, async () => solutionChecks(step, await on('solutions')))
     }
     if (hasFolder(step, 'steps') && existsSync(file)) {
-      jobs.push(async () => progress(`${step}: starter`, starterChecks(step, await runSuite({ file, env: { WORKSHOP_TARGET: stepDir(step, 'steps') } }))))
+      add(`${step}: starter`, async () => starterChecks(step, await on('steps')))
     } else if (hasFolder(step, 'solutions')) {
-      jobs.push(async () => [{ group: `${step} · starter`, label: 'exists', ok: false, detail: `steps/${step} is missing` }])
+      add(`${step}: starter`, async () => [{ group: `${step} · starter`, label: 'exists', ok: false, detail: `steps/${step} is missing` }])
     }
     const lastCloser = Math.max(0, ...gapClosers(step))
     for (const later of STEPS) {
       const n = stepNumber(later)
       if (n <= stepNumber(step) || n > lastCloser || !hasFolder(later, 'solutions')) continue
-      jobs.push(async () =>
-        progress(
-          `${step}: gap tests on ${later}`,
-          gapChecks(step, later, await runSuite({ file, env: { WORKSHOP_TARGET: stepDir(later, 'solutions') }, namePattern: '^gap \\(closed in' })),
-        ),
+      const target = { WORKSHOP_TARGET: stepDir(later, 'solutions') }
+      add(`${step}: gap tests on ${later}`, async () =>
+        gapChecks(step, later, await runSuite({ file, env: target, namePattern: '^gap \\(closed in' })),
       )
     }
   }
-  for (const file of otherSuites()) {
-    const name = relative(ROOT, file)
-    jobs.push(async () => {
-      const run = await runSuite({ file, env: { WORKSHOP_FLAVOUR: 'solutions' } })
-      const checks: Check[] = run.results.length
-        ? run.results.filter((r) => r.status !== 'skip').map((r) => ({ group: name, label: r.name, ok: r.status === 'pass', detail: r.message }))
-        : [{ group: name, label: 'the suite runs', ok: false, detail: crashDetail(run) || 'no test ran' }]
-      return progress(name, checks)
-    })
-  }
-
   const checks = (await inPool(jobs, availableParallelism())).flat()
   printSummary(checks, started)
   return checks.every((check) => check.ok) ? 0 : 1
