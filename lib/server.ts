@@ -4,7 +4,7 @@ import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
 import { loadSecrets } from './config.ts'
 import { openDatabase } from './db.ts'
-import { createPasswords } from './passwords.ts'
+import { createPasswords, OWASP_SCRYPT, type ScryptParams } from './passwords.ts'
 import { loadStep, ROOT } from './steps.ts'
 
 export interface ServeOptions {
@@ -13,14 +13,16 @@ export interface ServeOptions {
   databaseFile?: string
   /** Where to listen; every interface when not given. The benchmark binds 127.0.0.1 only. */
   host?: string
+  /** The scrypt cost; OWASP's unless given. The benchmark, which never measures a hash, passes a cheap one. */
+  scrypt?: ScryptParams
 }
 
-export async function serve({ dir, port = 3000, databaseFile, host }: ServeOptions) {
+export async function serve({ dir, port = 3000, databaseFile, host, scrypt = OWASP_SCRYPT }: ServeOptions) {
   const secrets = loadSecrets()
   const step = await loadStep(dir)
   const filename = databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`
   const db = await openDatabase(filename, step.migrations)
-  const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(), secrets })
+  const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt), secrets })
 
   const server = host ? app.listen(port, host) : app.listen(port)
   await new Promise<void>((resolve, reject) => {

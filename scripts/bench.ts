@@ -90,7 +90,7 @@ async function main() {
   }
 
   // 2. Under load: every app in its own process, started together, then measured one at a time.
-  console.log(`\nstarting ${targets.length} servers (real scrypt for the one register and login each; not measured)`)
+  console.log(`\nstarting ${targets.length} servers (one register and login each, with a cheap scrypt: GET /me never hashes)`)
   const servers: Server[] = []
   const stopAll = () => servers.forEach((server) => server.stop())
   // Never leave a server behind: not on an error, not on Ctrl-C, not when killed.

@@ -11,7 +11,7 @@ import type { Device, Reply } from './harness/device.ts'
 import { describeReply, expectStatus } from './harness/expect.ts'
 import { newAccount } from './harness/users.ts'
 
-const PEOPLE = 40
+const PEOPLE = 24 // two dozen at once: enough to interleave every route, cheap enough for every `npm test`
 
 /** A server on a SQLite file in a temporary folder: where SQLITE_BUSY would show, unlike `:memory:`. */
 async function startOnFile(t: TestContext, target: Target): Promise<TestApp> {

@@ -58,7 +58,7 @@ async function post(url: string, body: unknown): Promise<Response> {
 }
 
 /**
- * Registers the bench account and logs in once (real scrypt: this is the slow part, and it is not measured),
+ * Registers the bench account and logs in once (set-up, not measured),
  * then returns the headers that carry the credential: the `sid` cookie or the bearer access token.
  */
 export async function logIn(url: string): Promise<Record<string, string>> {
