@@ -2,7 +2,7 @@
 // npm test -- step-04               step 04's suite against your work in steps/
 // npm test -- step-04 --solution    the same suite against solutions/
 // npm test -- step-04 --watch       reruns on every save
-// npm test -- attacks [--solution]  the bad-input and attack suite, against every step
+// npm test -- attacks [step] [--solution]  the bad-input and attack suite, against every step (or one)
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -13,7 +13,7 @@ import { runLearnerSuite, watch } from './test/learner.ts'
 const USAGE = `Usage:
   npm test                              check the whole workshop
   npm test -- <step> [--solution] [--watch]   one step's suite, e.g. npm test -- step-04
-  npm test -- attacks [--solution]      the attack suite against every step`
+  npm test -- attacks [<step>] [--solution]   the attack suite against every step, or one`
 
 function parse() {
   try {
@@ -32,7 +32,8 @@ try {
     console.log(USAGE)
     process.exit(0)
   }
-  if (positionals.length > 1) throw new UnknownStepError(`Give one step at a time.\n\n${USAGE}`)
+  const attacks = positionals[0] === 'attacks'
+  if (positionals.length > (attacks ? 2 : 1)) throw new UnknownStepError(`Give one step at a time.\n\n${USAGE}`)
   const flavour = values.solution ? 'solutions' : 'steps'
 
   if (positionals.length === 0) {
@@ -41,8 +42,12 @@ try {
   }
 
   const suite =
-    positionals[0] === 'attacks'
-      ? { file: join(ROOT, 'tests', 'attacks.test.ts'), env: { WORKSHOP_FLAVOUR: flavour }, label: `attacks against ${flavour}/` }
+    attacks
+      ? {
+          file: join(ROOT, 'tests', 'attacks.test.ts'),
+          env: { WORKSHOP_FLAVOUR: flavour, ...(positionals[1] ? { WORKSHOP_ONLY_STEP: resolveStep(positionals[1]) } : {}) },
+          label: `attacks against ${flavour}/${positionals[1] ? resolveStep(positionals[1]) : ''}`,
+        }
       : (() => {
           const name = resolveStep(positionals[0])
           const dir = stepDir(name, flavour)

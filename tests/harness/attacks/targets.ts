@@ -18,9 +18,13 @@ export function flavour(): Flavour {
   return process.env.WORKSHOP_FLAVOUR === 'steps' ? 'steps' : 'solutions'
 }
 
-/** Every step whose folder exists in this flavour: steps still being written join as soon as they land. */
+/**
+ * Every step whose folder exists in this flavour: steps still being written join as soon as they land.
+ * `npm test -- attacks step-02` sets WORKSHOP_ONLY_STEP, so a learner can attack the step just finished.
+ */
 export function targets(which: Flavour = flavour()): Target[] {
-  return STEPS.filter((name) => stepExists(name, which)).map((name) => {
+  const only = process.env.WORKSHOP_ONLY_STEP
+  return STEPS.filter((name) => stepExists(name, which) && (!only || name === only)).map((name) => {
     const number = stepNumber(name)
     return {
       name,
