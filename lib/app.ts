@@ -1,6 +1,6 @@
 // Builds the Koa app of a step: shared plumbing around the step's own routes.
 import Router from '@koa/router'
-import Koa from 'koa'
+import Koa, { type Middleware } from 'koa'
 import type { Clock } from './clock.ts'
 import type { Secrets } from './config.ts'
 import type { Database, Migration } from './db.ts'
@@ -15,16 +15,18 @@ export interface AppDeps {
   secrets: Secrets
 }
 
-/** A step is its schema (schema.ts) and its routes (routes.ts). */
+/** A step is its schema (schema.ts) and its routes (routes.ts), with the guards that run before any body is read. */
 export interface Step {
   migrations: Migration[]
   routes(deps: AppDeps): Router
+  guards?: Middleware[]
 }
 
 export function createApp(step: Step, deps: AppDeps): Koa {
   const app = new Koa()
   app.silent = true // jsonErrors logs what is unexpected; Koa need not print 4xx errors too
   app.use(jsonErrors())
+  for (const guard of step.guards ?? []) app.use(guard)
   app.use(jsonBody())
   const router = step.routes(deps)
   app.use(router.routes())

@@ -47,6 +47,6 @@ export function stepExists(name: StepName, flavour: Flavour): boolean {
 /** Imports a step folder's schema.ts and routes.ts. */
 export async function loadStep(dir: string): Promise<Step> {
   const schema: { migrations: Migration[] } = await import(join(dir, 'schema.ts'))
-  const routes: Pick<Step, 'routes'> = await import(join(dir, 'routes.ts'))
-  return { migrations: schema.migrations, routes: routes.routes }
+  const routes: Pick<Step, 'routes' | 'guards'> = await import(join(dir, 'routes.ts'))
+  return { migrations: schema.migrations, routes: routes.routes, guards: routes.guards }
 }

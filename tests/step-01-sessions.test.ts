@@ -123,6 +123,11 @@ describe('step 01 · sessions', () => {
     const { device } = await signUp(app)
     const reply = await device.post('/logout', undefined, { headers: { Origin: 'https://evil.example' } })
     expectJsonError(reply, 403, 'a cookie is sent on cross-site requests too: check the Origin header')
+    const form = await device.request('POST', '/logout', {
+      rawBody: 'confirm=yes',
+      headers: { Origin: 'https://evil.example', 'Content-Type': 'application/x-www-form-urlencoded' },
+    })
+    expectJsonError(form, 403, "another site's HTML form is refused for where it comes from, before its body is read")
     expectStatus(await device.me(), 200, 'the refused logout must not have ended the session')
   })
 

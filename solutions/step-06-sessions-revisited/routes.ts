@@ -21,9 +21,11 @@ import {
 // The browser may keep the cookie until the absolute cap; the server enforces the idle timeout itself.
 const cookieExpiry = (session: Session) => session.created_at + ABSOLUTE_TIMEOUT
 
+// Cookies ride along on requests from other sites: refuse a cross-site POST or DELETE before its body is read.
+export const guards = [sameOriginOnly()]
+
 export function routes(deps: AppDeps) {
   const router = new Router()
-  router.use(sameOriginOnly())
 
   // One query on every authenticated request: the session JOIN its user (and a write at most once a minute).
   async function requireSession(ctx: Context, next: Next) {

@@ -7,9 +7,11 @@ import { HttpError } from '../../lib/errors.ts'
 import { authenticate, findUser, hashNewPassword, publicUser, registerUser, replacePasswordHash } from '../../lib/users.ts'
 import { createSession, deleteAllSessions, deleteSession, findSession } from './sessions.ts'
 
+// Cookies ride along on requests from other sites: refuse a cross-site POST or DELETE before its body is read.
+export const guards = [sameOriginOnly()]
+
 export function routes(deps: AppDeps) {
   const router = new Router()
-  router.use(sameOriginOnly())
 
   // Two queries on every authenticated request: the session row, then its user.
   async function requireSession(ctx: Context, next: Next) {
