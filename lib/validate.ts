@@ -64,3 +64,17 @@ export function readPasswordChange(body: unknown): PasswordChange {
     newPassword: checkPassword(fields.newPassword, 'newPassword'),
   }
 }
+
+/** `{refreshToken}` from a /refresh body (steps 03–05), or a 400 that says what to send. */
+export function refreshTokenFrom(body: unknown): string {
+  const { refreshToken } = bodyObject(body)
+  if (typeof refreshToken !== 'string' || refreshToken === '') {
+    throw badRequest('Send the refresh token from login: {"refreshToken": "<token>"}.')
+  }
+  return refreshToken
+}
+
+/** The same, where it may be left out (the body of a /logout). */
+export function optionalRefreshTokenFrom(body: unknown): string | undefined {
+  return bodyObject(body).refreshToken === undefined ? undefined : refreshTokenFrom(body)
+}

@@ -3,9 +3,9 @@ import Router from '@koa/router'
 import type { Context, Next } from 'koa'
 import type { AppDeps } from '../../lib/app.ts'
 import { readBearerToken, sendTokens, unauthorized } from '../../lib/bearer.ts'
-import { badRequest, HttpError } from '../../lib/errors.ts'
+import { HttpError } from '../../lib/errors.ts'
 import { authenticate, findUser, hashNewPassword, publicUser, registerUser, replacePasswordHash } from '../../lib/users.ts'
-import { bodyObject } from '../../lib/validate.ts'
+import { refreshTokenFrom } from '../../lib/validate.ts'
 import { issueTokens, verifyAccessToken, verifyRefreshToken } from './tokens.ts'
 
 export function routes(deps: AppDeps) {
@@ -65,12 +65,4 @@ export function routes(deps: AppDeps) {
   })
 
   return router
-}
-
-function refreshTokenFrom(body: unknown): string {
-  const { refreshToken } = bodyObject(body)
-  if (typeof refreshToken !== 'string' || refreshToken === '') {
-    throw badRequest('Send the refresh token from login: {"refreshToken": "<token>"}.')
-  }
-  return refreshToken
 }

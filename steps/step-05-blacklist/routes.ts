@@ -3,9 +3,9 @@ import Router from '@koa/router'
 import type { Context, Next } from 'koa'
 import type { AppDeps } from '../../lib/app.ts'
 import { readBearerToken, sendTokens, unauthorized } from '../../lib/bearer.ts'
-import { badRequest, forbidden, NotImplemented } from '../../lib/errors.ts'
+import { forbidden, NotImplemented } from '../../lib/errors.ts'
 import { authenticate, findUser, hashNewPassword, publicUser, registerUser, replacePasswordHash } from '../../lib/users.ts'
-import { bodyObject } from '../../lib/validate.ts'
+import { optionalRefreshTokenFrom, refreshTokenFrom } from '../../lib/validate.ts'
 import { consumeRefreshToken, isRevoked, revokeToken } from './blacklist.ts'
 import { issueTokens, revokeAllForUser, verifyAccessToken, verifyRefreshToken } from './tokens.ts'
 
@@ -87,16 +87,4 @@ export function routes(deps: AppDeps) {
   })
 
   return router
-}
-
-function refreshTokenFrom(body: unknown): string {
-  const { refreshToken } = bodyObject(body)
-  if (typeof refreshToken !== 'string' || refreshToken === '') {
-    throw badRequest('Send the refresh token from login: {"refreshToken": "<token>"}.')
-  }
-  return refreshToken
-}
-
-function optionalRefreshTokenFrom(body: unknown): string | undefined {
-  return bodyObject(body).refreshToken === undefined ? undefined : refreshTokenFrom(body)
 }
