@@ -30,3 +30,13 @@ export function decodeJwt(token: string | undefined): Record<string, any> {
   assert.equal(parts.length, 3, `a JWT has three dot-separated parts, got ${parts.length}`)
   return JSON.parse(Buffer.from(parts[1], 'base64url').toString())
 }
+
+/** The `sid` cookie that login sets in the cookie steps, with the contract's flags. Returns its Set-Cookie line. */
+export function expectSessionCookie(reply: Reply, hint: string): string {
+  const cookie = reply.headers.getSetCookie().find((line) => line.startsWith('sid='))
+  assert.ok(cookie, `${describeReply(reply)} without a \`sid\` cookie: ${hint}`)
+  assert.match(cookie, /httponly/i, 'the cookie must be HttpOnly, so page scripts cannot steal it')
+  assert.match(cookie, /samesite=lax/i, 'the cookie must be SameSite=Lax, so other sites cannot post with it')
+  assert.match(cookie, /path=\//i, 'the cookie must be sent for every path: Path=/')
+  return cookie
+}

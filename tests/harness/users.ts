@@ -1,7 +1,8 @@
 // Test users: unique emails, and a device already logged in.
+import assert from 'node:assert/strict'
 import type { TestApp } from './app.ts'
-import type { Device } from './device.ts'
-import { expectStatus } from './expect.ts'
+import type { Device, Reply } from './device.ts'
+import { expectJsonError, expectStatus } from './expect.ts'
 
 let counter = 0
 
@@ -29,4 +30,28 @@ export async function logInAnotherDevice(app: TestApp, account: Account, deviceN
   const device = app.device(deviceName)
   expectStatus(await device.login(account.email, account.password), 200, 'does POST /login answer 200?')
   return device
+}
+
+/** After a password change: the old password gets 401 at login, the new one 200. */
+export async function expectPasswordChanged(app: TestApp, account: Account, newPassword: string): Promise<void> {
+  expectJsonError(await app.device().login(account.email, account.password), 401, 'the old password must stop working')
+  expectStatus(await app.device().login(account.email, newPassword), 200, 'the new password must work')
+}
+
+/** After a refused password change: the old password still logs in. */
+export async function expectPasswordUnchanged(app: TestApp, account: Account): Promise<void> {
+  expectStatus(await app.device().login(account.email, account.password), 200, 'the old password must still work')
+}
+
+/**
+ * A wrong password and an unknown email: both 401 with the same body, so the answer does not tell which
+ * emails have an account. Returns the wrong-password reply for further checks.
+ */
+export async function expectLoginRefusalsAlike(app: TestApp, email: string): Promise<Reply> {
+  const wrongPassword = await app.device().login(email, 'not the password')
+  const unknownEmail = await app.device().login('nobody@example.com', 'not the password')
+  expectJsonError(wrongPassword, 401)
+  expectJsonError(unknownEmail, 401)
+  assert.deepEqual(wrongPassword.body, unknownEmail.body, 'the two answers must not tell which emails exist')
+  return wrongPassword
 }
