@@ -2,23 +2,19 @@
 /// <reference lib="dom.iterable" />
 // Renders every slide of the built deck in headless Chromium and fails on a blank, clipped or overflowing one.
 // Run: node --import tsx --test tests/slides-browser.test.ts
-// Needs Chromium (Debian/Ubuntu: apt-get install chromium, or set CHROME_PATH). Without one it skips,
-// except under CI, where it fails. SLIDES_SCREENSHOTS=/some/dir also saves a PNG of every slide.
+// Needs Chromium (tests/harness/browser.ts): without one it is skipped with the reason, except under CI=true,
+// where it fails. SLIDES_SCREENSHOTS=/some/dir also saves a PNG of every slide.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { after, before, describe, test } from 'node:test'
-import puppeteer, { type Browser, type Page } from 'puppeteer-core'
+import type { Browser, Page } from 'puppeteer-core'
 import { ROOT } from '../lib/steps.ts'
+import { launchBrowser, skipWithoutBrowser } from './harness/browser.ts'
 
 const HTML = join(ROOT, 'slides', 'dist', 'index.html')
-const CHROMIUM = [process.env.CHROME_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
-  (path) => path && existsSync(path),
-)
-const MISSING = 'No Chromium found: install it (Debian/Ubuntu: apt-get install -y chromium) or set CHROME_PATH.'
 
 /** What one slide looks like once rendered: measured inside the page, in CSS pixels of the 1280×720 slide. */
 interface Measure {
@@ -62,34 +58,16 @@ function measureActiveSlide(): Measure {
   }
 }
 
-describe('the slide deck in a browser', { skip: !CHROMIUM && !process.env.CI ? `${MISSING} Skipped outside CI.` : false }, () => {
+describe('the slide deck in a browser', { skip: skipWithoutBrowser }, () => {
   let browser: Browser
   let page: Page
-  let profile: string
   let count = 0
   const shots = process.env.SLIDES_SCREENSHOTS
 
   before(async () => {
-    assert.ok(CHROMIUM, `${MISSING} CI must render the slides.`)
+    browser = await launchBrowser()
     const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/slides.ts', 'build'], { cwd: ROOT, encoding: 'utf8' })
     assert.equal(build.status, 0, `npm run slides failed:\n${build.stdout}\n${build.stderr}`)
-    profile = mkdtempSync(join(tmpdir(), 'slides-chromium-'))
-    // Offline and quiet: no first-run wizard, no background downloads, no sync.
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        `--user-data-dir=${profile}`,
-      ],
-    })
     page = await browser.newPage()
     // tsx compiles this file with esbuild, which wraps named functions in a __name() helper; functions
     // sent to the page need it there too.
@@ -107,7 +85,6 @@ describe('the slide deck in a browser', { skip: !CHROMIUM && !process.env.CI ? `
 
   after(async () => {
     await browser?.close()
-    if (profile) rmSync(profile, { recursive: true, force: true })
   })
 
   test('every slide has something to show, and nothing clipped or overflowing', async () => {

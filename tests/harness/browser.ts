@@ -1,0 +1,54 @@
+// Every browser check finds Chromium here and follows one rule (CONTRACT.md → Commands): without a browser it
+// is skipped, with the reason and how to get one; under CI=true the same missing browser is a failure.
+import assert from 'node:assert/strict'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import puppeteer, { type Browser } from 'puppeteer-core'
+
+const DEBIAN_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
+
+/** Where Chromium is, or why there is none. CHROME_PATH, when set, is the only place looked at. */
+export function findChromium(env: NodeJS.ProcessEnv = process.env): { path: string } | { missing: string } {
+  if (env.CHROME_PATH) {
+    return existsSync(env.CHROME_PATH) ? { path: env.CHROME_PATH } : { missing: `CHROME_PATH=${env.CHROME_PATH} does not exist.` }
+  }
+  const path = DEBIAN_PATHS.find((candidate) => existsSync(candidate))
+  return path ? { path } : { missing: `No Chromium found (looked at ${DEBIAN_PATHS.join(', ')}).` }
+}
+
+export const HOW_TO_GET_ONE = 'Install it (Debian/Ubuntu: apt-get install -y chromium) or set CHROME_PATH to a Chrome or Chromium.'
+
+const found = findChromium()
+export const CHROMIUM = 'path' in found ? found.path : undefined
+const inCI = process.env.CI === 'true'
+
+/**
+ * The `skip` option for a browser suite: a sentence outside CI when there is no browser, else false. Under
+ * CI the suite runs and `launchBrowser` fails it, so a missing browser never passes silently there.
+ */
+export const skipWithoutBrowser: string | false =
+  'missing' in found && !inCI ? `needs a browser: ${found.missing} ${HOW_TO_GET_ONE} (Under CI=true this is a failure.)` : false
+
+/** Headless Chromium, offline and quiet, with a fresh profile that is removed on close. */
+export async function launchBrowser(): Promise<Browser> {
+  assert.ok(CHROMIUM, `${'missing' in found ? found.missing : ''} ${HOW_TO_GET_ONE} CI must run the browser checks.`)
+  const profile = mkdtempSync(join(tmpdir(), 'workshop-chromium-'))
+  const browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox', // as root (CI), Chromium refuses to start with its sandbox
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking', // no calls home: this machine's network is closed
+      '--disable-component-update',
+      '--disable-sync',
+      `--user-data-dir=${profile}`,
+    ],
+  })
+  browser.once('disconnected', () => rmSync(profile, { recursive: true, force: true }))
+  return browser
+}
