@@ -20,6 +20,13 @@ class MigrationList implements Knex.MigrationSource<Migration> {
 
 export type Database = Knex
 
+// knex prints a failed migration twice before it throws ("migration file … failed", "migration failed with
+// error: …"). The error reaches the caller anyway (a test, npm start), which says it once; other warnings stay.
+const MIGRATION_FAILED = /^migration (file ".*" failed|failed with error:)/
+const quietMigrations: Knex.Config['log'] = {
+  warn: (message: string) => void (MIGRATION_FAILED.test(String(message)) || console.warn(message)),
+}
+
 /**
  * Opens (and creates) the database and runs the step's migrations.
  * One connection only: SQLite allows one writer at a time, so a pool of several connections to one file
@@ -32,6 +39,7 @@ export async function openDatabase(filename: string, migrations: Migration[]): P
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
+    log: quietMigrations,
     pool: {
       min: 1,
       max: 1,

@@ -1,19 +1,35 @@
 // The reporter a learner sees: each test as a sentence, and for a failure only what to look at,
-// not a stack trace through the test runner.
-
+// not a stack trace through the test runner. Every TODO it mentions has one form, `step-04 TODO(2)`,
+// and points at the README exercise that explains it.
 
 const tty = process.stdout.isTTY && !process.env.NO_COLOR
 const paint = (code) => (text) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text)
 const green = paint(32)
 const red = paint(31)
+const yellow = paint(33)
 const dim = paint(2)
 const bold = paint(1)
+
+/** `tests/step-05-blacklist.test.ts` → `step-05`: the step a bare `TODO(3)` in that suite belongs to. */
+function stepOf(file) {
+  return /(step-\d\d)-[^/\\]*\.test\.ts$/.exec(String(file ?? ''))?.[1]
+}
+
+/** `TODO(3)` becomes `step-05 TODO(3)`, and the first TODO named gets its README pointer. */
+export function explain(message, file) {
+  const step = stepOf(file)
+  let text = step ? message.replace(/(?<!step-\d+ )\bTODO\((\d+)\)/g, `${step} TODO($1)`) : message
+  const todo = /step-\d+ TODO\((\d+)\)/.exec(text)
+  if (todo && !/Exercise \d/.test(text)) text += `\n  → README.md → "Exercise ${todo[1]}"`
+  return text
+}
 
 export default async function* learner(source) {
   let passed = 0
   let failed = 0
+  let skipped = 0
   const todos = new Set()
-  const shown = new Set() // a failure message already printed: say so instead of repeating it
+  const shown = new Map() // a failure message already printed → the test that printed it
   for await (const event of source) {
     const data = event.data
     const indent = '  '.repeat(data?.nesting ?? 0)
@@ -22,22 +38,35 @@ export default async function* learner(source) {
         if (data.nesting === 0) yield `${bold(data.name)}\n`
         break
       case 'test:pass':
-        if (data.skip !== undefined || data.details?.type === 'suite') break
+        if (data.skip !== undefined || data.todo !== undefined) {
+          skipped++
+          yield `${indent}${yellow('–')} ${data.name} ${dim(`(skipped: ${data.skip ?? data.todo})`)}\n`
+          break
+        }
+        if (data.details?.type === 'suite') break
         passed++
         yield `${indent}${green('✔')} ${data.name}\n`
         break
       case 'test:fail': {
-        if (data.details?.type === 'suite') break
-        failed++
-        const cause = data.details?.error?.cause ?? data.details?.error
-        const message = String(cause?.message ?? cause ?? 'failed')
+        const error = data.details?.error
+        // A suite fails on its own only when its hook did; its tests then say "cancelled", and this says why.
+        if (data.details?.type === 'suite' && error?.failureType === 'subtestsFailed') break
+        if (error?.failureType === 'cancelledByParent') {
+          failed++
+          yield `${indent}${red('✖')} ${data.name}\n${indent}    ${dim('(not run: its suite failed to start, see below)')}\n`
+          break
+        }
+        if (data.details?.type !== 'suite') failed++
+        const cause = error?.cause ?? error
+        const message = explain(String(cause?.message ?? cause ?? 'failed'), data.file)
         for (const match of message.matchAll(/step-\d+ TODO\(\d+\)/g)) todos.add(match[0])
         yield `${indent}${red('✖')} ${data.name}\n`
         if (shown.has(message)) {
-          yield `${indent}    ${dim('(the same failure as above)')}\n`
+          const todo = /step-\d+ TODO\(\d+\)/.exec(message)?.[0]
+          yield `${indent}    ${dim(todo ? `(again ${todo}, shown above)` : `(the same failure as “${shown.get(message)}” above)`)}\n`
           break
         }
-        shown.add(message)
+        shown.set(message, data.name)
         yield message
           .split('\n')
           .slice(0, 6)
@@ -53,5 +82,6 @@ export default async function* learner(source) {
   }
   yield '\n'
   if (todos.size > 0) yield `${bold('Look at:')} ${[...todos].sort().join(', ')} (the failing tests point there)\n`
-  yield `${failed === 0 ? green(`${passed} passed, ${failed} failed`) : `${passed} passed, ${red(`${failed} failed`)}`}\n`
+  const counts = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`
+  yield `${failed === 0 ? green(counts) : `${passed} passed, ${red(`${failed} failed`)}${skipped ? `, ${skipped} skipped` : ''}`}\n`
 }

@@ -6,6 +6,8 @@ import { ROOT } from '../../lib/steps.ts'
 export interface TestResult {
   name: string
   status: 'pass' | 'fail' | 'skip'
+  /** Why it was skipped: a sentence of the test's, or node:test's own for a name-pattern filter. */
+  reason?: string
   message?: string
 }
 

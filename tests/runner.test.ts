@@ -1,0 +1,63 @@
+// The test runner itself, run as a learner and as CI run it: a check that cannot run here is skipped with
+// its reason (and npm test stays green), except under CI=true, where the same missing browser fails the
+// run; a starter's failures are each said once, point at their TODO, and carry no library noise.
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { describe, test } from 'node:test'
+import { ROOT } from '../lib/steps.ts'
+
+interface Run {
+  code: number | null
+  out: string
+}
+
+/** `npm test …args` as a child process, plain output, with the given environment on top of a clean one. */
+function npmTest(args: string[], env: Record<string, string>): Promise<Run> {
+  const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...env }
+  for (const name of ['CI', 'WORKSHOP_TARGET', 'WORKSHOP_FLAVOUR', 'WORKSHOP_SUITES', 'NODE_TEST_CONTEXT', 'FORCE_COLOR']) {
+    if (!(name in env)) delete childEnv[name]
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'test.ts'), ...args], { cwd: ROOT, env: childEnv })
+    let out = ''
+    child.stdout.on('data', (chunk) => (out += chunk))
+    child.stderr.on('data', (chunk) => (out += chunk))
+    child.on('close', (code) => resolve({ code, out }))
+  })
+}
+
+// Only the slides' browser check, with a browser path that does not exist: this machine, as one without Chromium.
+const NO_BROWSER = { WORKSHOP_SUITES: 'tests/slides-browser.test.ts', CHROME_PATH: '/nowhere/chromium' }
+
+describe('npm test, the runner', { concurrency: true }, () => {
+  test('without a browser, outside CI: the browser check is skipped with its reason and how to get one, and the run passes', async () => {
+    const run = await npmTest([], NO_BROWSER)
+    assert.equal(run.code, 0, `a check that cannot run here must not fail the run:\n${run.out}`)
+    assert.match(run.out, /Skipped here/, `the summary should list what was skipped:\n${run.out}`)
+    assert.match(run.out, /tests\/slides-browser\.test\.ts: 1 check skipped/, `…and which suite:\n${run.out}`)
+    assert.match(run.out, /CHROME_PATH=\/nowhere\/chromium does not exist/, `…and why:\n${run.out}`)
+    assert.match(run.out, /apt-get install -y chromium/, `…and how to enable it:\n${run.out}`)
+    assert.match(run.out, /\n0 passed, 0 failed, 1 skipped\n/, `the last line counts the skip apart:\n${run.out}`)
+    assert.doesNotMatch(run.out, /What is off|no test ran/, `a skip is not a failure:\n${run.out}`)
+  })
+
+  test('without a browser, under CI=true: the same browser check fails the run, and says why', async () => {
+    const run = await npmTest([], { ...NO_BROWSER, CI: 'true' })
+    assert.notEqual(run.code, 0, `CI must never pass a browser check it did not run:\n${run.out}`)
+    assert.match(run.out, /What is off[\s\S]*slides-browser[\s\S]*CHROME_PATH=\/nowhere\/chromium does not exist/, `the failure should say why:\n${run.out}`)
+    assert.match(run.out, /\n0 passed, [1-9]\d* failed\n/, `the last line counts failures:\n${run.out}`)
+  })
+
+  test("a learner's untouched starter: every failure said once, pointing at its TODO, and not a line from knex", async () => {
+    const run = await npmTest(['step-04'], {})
+    assert.equal(run.code, 1, `the starter has work left:\n${run.out}`)
+    const failures = run.out.match(/^\s+✖ /gm) ?? []
+    assert.ok(failures.length > 10, `expected the suite's tests to fail one by one, saw ${failures.length}:\n${run.out}`)
+    assert.doesNotMatch(run.out, /migration file|migration failed|knex:|at .+:\d+:\d+/, `no library noise or stack traces:\n${run.out}`)
+    assert.match(run.out, /✖ .+\n\s+step-04 TODO\(1\): .+\n\s+→ README\.md → "Exercise 1"/, `the first failure points at its exercise:\n${run.out}`)
+    assert.match(run.out, /\(again step-04 TODO\(1\), shown above\)/, `a repeated failure names the TODO it repeats:\n${run.out}`)
+    assert.match(run.out, /Look at: step-04 TODO\(1\)/, `the summary names the TODO:\n${run.out}`)
+    assert.match(run.out, new RegExp(`\\n0 passed, ${failures.length} failed\\n`), `the last line counts every failure once:\n${run.out}`)
+  })
+})
