@@ -10,7 +10,7 @@ import { bold, dim, green, parseCommand, red, runCommand, shortName, workshopRoo
 
 const USAGE = `Usage: npm run doctor
 
-Checks that this machine is ready for the workshop: Node 20.12 or newer, the installed dependencies, the
+Checks that this machine is ready for the workshop: Node 22 or 24 (20.17 at least), the installed dependencies, the
 sqlite3 binding, a free port for npm start (PORT or 3000), complete step folders, and git. Each problem comes
 with what to do about it. Exits 1 when something needs fixing.`
 
@@ -21,20 +21,48 @@ export interface Finding {
   advice?: string
 }
 
-export const MINIMUM_NODE = [20, 12] as const
+/** The oldest Node that runs the workshop: sqlite3 6 needs 20.17. */
+export const MINIMUM_NODE = [20, 17] as const
+/** The lines CI proves the workshop on, and the ones to install. */
+export const SUPPORTED_NODE = [22, 24] as const
 
-export function checkNode(version = process.versions.node): Finding {
+// End of life of each Node line (https://github.com/nodejs/release#release-schedule): after it, no security fixes.
+const END_OF_LIFE: Record<number, string> = {
+  18: '2025-04-30',
+  19: '2023-06-01',
+  20: '2026-04-30',
+  21: '2024-06-01',
+  22: '2027-04-30',
+  23: '2025-06-01',
+  24: '2028-04-30',
+  25: '2026-06-01',
+  26: '2029-04-30',
+}
+
+const UPGRADE = [
+  `Install Node ${SUPPORTED_NODE.join(' or ')} (LTS) from https://nodejs.org, or with nvm: nvm install 24 && nvm use 24`,
+  'then, in this folder: npm install   (native modules such as sqlite3 are built per Node version)',
+].join('\n')
+
+export function checkNode(version = process.versions.node, today = new Date()): Finding {
   const [major, minor] = version.split('.').map(Number)
-  const ok = major > MINIMUM_NODE[0] || (major === MINIMUM_NODE[0] && minor >= MINIMUM_NODE[1])
-  if (ok) return { status: 'ok', label: `Node ${version} (needs ${MINIMUM_NODE.join('.')} or newer)` }
-  return {
-    status: 'fail',
-    label: `Node ${version} is too old: the workshop needs ${MINIMUM_NODE.join('.')} or newer`,
-    advice: [
-      'Install the current LTS from https://nodejs.org, or with nvm: nvm install 22 && nvm use 22',
-      'then, in this folder: npm install   (native modules such as sqlite3 are built per Node version)',
-    ].join('\n'),
+  const runs = major > MINIMUM_NODE[0] || (major === MINIMUM_NODE[0] && minor >= MINIMUM_NODE[1])
+  if (!runs) {
+    return {
+      status: 'fail',
+      label: `Node ${version} is too old: the workshop needs ${MINIMUM_NODE.join('.')} or newer (${SUPPORTED_NODE.join(' or ')} recommended)`,
+      advice: UPGRADE,
+    }
   }
+  const endOfLife = END_OF_LIFE[major]
+  if (endOfLife && today.toISOString().slice(0, 10) > endOfLife) {
+    return {
+      status: 'warn',
+      label: `Node ${version} runs the workshop, but Node ${major} reached its end of life on ${endOfLife} (no more security fixes)`,
+      advice: UPGRADE,
+    }
+  }
+  return { status: 'ok', label: `Node ${version} (the workshop is checked on ${SUPPORTED_NODE.join(' and ')})` }
 }
 
 export async function checkDependencies(root = workshopRoot()): Promise<Finding> {

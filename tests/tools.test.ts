@@ -300,15 +300,21 @@ describe('tools', { concurrency: true }, () => {
         const server = createServer().listen(0, () => resolve({ port: (server.address() as { port: number }).port, server }))
       })
 
-    test('the Node version: 20.12 or newer, and how to upgrade', async () => {
+    test('the Node version: too old fails, end of life warns, 22 and 24 are fine; each with how to upgrade', async () => {
       const { checkNode } = await import('../scripts/doctor.ts')
-      assert.equal(checkNode('20.12.0').status, 'ok')
-      assert.equal(checkNode('22.3.1').status, 'ok')
-      const old = checkNode('20.11.1')
-      assert.equal(old.status, 'fail')
-      assert.match(old.label, /Node 20\.11\.1 is too old/)
-      assert.match(old.advice!, /nvm install 22/)
-      assert.equal(checkNode('18.19.0').status, 'fail')
+      const today = new Date('2026-12-01')
+      assert.equal(checkNode('22.23.0', today).status, 'ok')
+      assert.equal(checkNode('24.21.0', today).status, 'ok')
+      const old = checkNode('20.11.1', today)
+      assert.equal(old.status, 'fail', 'below 20.17 sqlite3 6 does not install: the workshop cannot run')
+      assert.match(old.label, /Node 20\.11\.1 is too old: the workshop needs 20\.17 or newer/)
+      assert.match(old.advice!, /nvm install 24/)
+      assert.equal(checkNode('18.19.0', today).status, 'fail')
+      const ended = checkNode('20.20.2', today)
+      assert.equal(ended.status, 'warn', 'Node 20 still runs the workshop, but is past its end of life')
+      assert.match(ended.label, /end of life on 2026-04-30/)
+      assert.equal(checkNode('25.2.0', today).status, 'warn', 'an odd line ends six months after its release')
+      assert.equal(checkNode('20.20.2', new Date('2026-01-15')).status, 'ok', 'before its end of life, Node 20 was fine')
     })
 
     test('the port: free, in use (with what to do), or not a number', async () => {
