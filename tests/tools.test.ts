@@ -341,7 +341,8 @@ describe('tools', { concurrency: true }, () => {
     test('all good: exit 0 and where to start', async () => {
       const { code, stdout } = await run('doctor', [], { WORKSHOP_ROOT: completeWorkshop(), PORT: String(await freePort()) })
       assert.equal(code, 0, stdout)
-      assert.match(stdout, /✔ Node .*\n.*✔ the dependencies are installed\n.*✔ the sqlite3 binding loads/)
+      // On a Node past its end of life (20, still the CI machine's own) the Node line is a warning, not a failure.
+      assert.match(stdout, /[✔⚠] Node .*\n(.*→.*\n)*.*✔ the dependencies are installed\n.*✔ the sqlite3 binding loads/)
       assert.match(stdout, /✔ all 6 steps are complete/)
       assert.match(stdout, /All good\. Start with steps\/step-01-sessions\/README\.md/)
     })

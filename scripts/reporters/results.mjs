@@ -4,22 +4,39 @@
 // never mistaken for "no test ran") and a suite whose own hook failed (the cause, which its cancelled tests
 // do not carry).
 
+// Each line also names its top-level suite (`top`), so that one process may run several suites: a test
+// declared in a shared helper file still belongs to the suite that called the helper. Top-level suites run
+// one after another, and a suite's own event comes after its tests', so the lines wait for it.
 export default async function* results(source) {
+  let waiting = []
   for await (const event of source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue
     const data = event.data
+    const line = resultLine(event)
+    if (line) waiting.push(line)
+    if (data.nesting === 0) {
+      yield waiting.map((result) => JSON.stringify({ ...result, top: data.name }) + '\n').join('')
+      waiting = []
+    }
+  }
+  yield waiting.map((result) => JSON.stringify(result) + '\n').join('')
+}
+
+function resultLine(event) {
+  const data = event.data
+  {
     const skipped = data.skip !== undefined || data.todo !== undefined
     const error = data.details?.error
     const ownFailure = event.type === 'test:fail' && error?.failureType !== 'subtestsFailed'
-    if (data.details?.type === 'suite' && !skipped && !ownFailure) continue
+    if (data.details?.type === 'suite' && !skipped && !ownFailure) return undefined
     const cause = error?.cause ?? error
-    yield JSON.stringify({
+    return {
       name: data.name,
       file: data.file,
       status: skipped ? 'skip' : event.type === 'test:pass' ? 'pass' : 'fail',
       reason: skipped ? reasonOf(data.skip ?? data.todo) : undefined,
       message: event.type === 'test:fail' ? String(cause?.message ?? cause ?? 'failed') : undefined,
-    }) + '\n'
+    }
   }
 }
 

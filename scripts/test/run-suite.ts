@@ -1,10 +1,15 @@
 // Runs one test file in a child `node --test` and collects its results, one per test.
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { ROOT } from '../../lib/steps.ts'
 
 export interface TestResult {
   name: string
+  /** The file that declared it (a shared helper's, for a test that a helper declares). */
+  file?: string
+  /** The name of its top-level suite: which suite it belongs to when one process runs several. */
+  top?: string
   status: 'pass' | 'fail' | 'skip'
   /** Why it was skipped: a sentence of the test's, or node:test's own for a name-pattern filter. */
   reason?: string
@@ -23,14 +28,18 @@ const RESULTS_REPORTER = join(ROOT, 'scripts', 'reporters', 'results.mjs')
 export interface SuiteOptions {
   file: string
   env?: Record<string, string>
-  namePattern?: string
+  /** Only the tests whose name, or an enclosing suite's name, matches one of these. */
+  namePatterns?: string[]
+  /** More suite files to load into the same process (their results carry their own `file`). */
+  alongside?: string[]
 }
 
-export function runSuite({ file, env = {}, namePattern }: SuiteOptions): Promise<SuiteRun> {
+export function runSuite({ file, env = {}, namePatterns = [], alongside = [] }: SuiteOptions): Promise<SuiteRun> {
   // The file runs directly in one process (no `--test`, which would spawn a second one per file):
   // node:test still applies the reporter and the name pattern, and it halves the start-up cost.
   const args = ['--import', 'tsx', `--test-reporter=${RESULTS_REPORTER}`]
-  if (namePattern) args.push(`--test-name-pattern=${namePattern}`)
+  for (const pattern of namePatterns) args.push(`--test-name-pattern=${pattern}`)
+  for (const other of alongside) args.push('--import', pathToFileURL(other).href)
   args.push(file)
   const childEnv = { ...process.env, ...env }
   if (!env.WORKSHOP_TARGET) delete childEnv.WORKSHOP_TARGET
