@@ -41,7 +41,8 @@ const STATE_CHANGING = ['POST', 'PUT', 'PATCH', 'DELETE']
  * Cookies ride along on cross-site requests, so a state-changing request from another origin is refused
  * (OWASP CSRF Prevention Cheat Sheet: verifying origin with standard headers, and Fetch Metadata headers).
  * The origin is the whole of it, scheme, host and port: http://this-host is not https://this-host.
- * No Origin and no Sec-Fetch-Site: not a browser (curl, a server), which has no cookie to abuse but its own.
+ * No Origin and no Sec-Fetch-Site: not a cross-site browser request (browsers send Origin with every
+ * cross-origin POST), but curl or a server, which holds no victim's cookie.
  */
 export function sameOriginOnly(): Middleware {
   return async (ctx, next) => {
@@ -53,7 +54,7 @@ export function sameOriginOnly(): Middleware {
       const origin = ctx.get('Origin')
       const own = normalOrigin(`${ctx.protocol}://${ctx.host}`)
       if (origin && (own === undefined || normalOrigin(origin) !== own)) {
-        throw forbidden(`Cross-site request refused: Origin ${origin} is not this site (${own ?? ctx.host}).`)
+        throw forbidden(`Cross-site request refused: Origin ${origin} is not this origin (${own ?? ctx.host}).`)
       }
     }
     await next()
