@@ -2,6 +2,10 @@
 // one exercise at a time (each change of the diff belongs to the TODO(n) it replaces), and the step's suite runs
 // on each copy. Each README exercise's "Check it" must then pass once that exercise and the ones before it are
 // done, need nothing later, and check something: it must not pass before its exercise is done.
+// A "Check it" says what to look for in words a machine can read too: test or group names in backticks
+// ("`…` passes"; a backticked text without a space, such as `/me`, is code), "the failures stop naming
+// TODO(n)", "`npm test -- step-NN` is all green", or "together with Exercise n+1" where nothing can check an
+// exercise alone; "except `…`" leaves a test out of a named group.
 import assert from 'node:assert/strict'
 import { readFileSync, rmSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
@@ -10,7 +14,7 @@ import { after, describe, test } from 'node:test'
 import { stepDir, stepExists, STEPS, type StepName } from '../lib/steps.ts'
 import { applyExercises, broken, claimedTests, hunksOf, limiter, readmeClaims, runSuiteOn, writeCopy, type Claim, type Result } from './harness/exercises/path.ts'
 
-// Each copy is one suite process; two at a time keep a busy two-core machine usable.
+// Suite processes (each runs a few copies in turn), two at a time: a busy two-core machine stays usable.
 const run = limiter(Math.min(2, availableParallelism()))
 const copies: string[] = []
 after(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
