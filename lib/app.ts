@@ -22,8 +22,18 @@ export interface Step {
   guards?: Middleware[]
 }
 
-export function createApp(step: Step, deps: AppDeps): Koa {
-  const app = new Koa()
+/** How the app is deployed (CONTRACT.md → "`npm start` environment"): `npm start` reads them from the environment. */
+export interface AppSettings {
+  /** TRUST_PROXY=1: a TLS-terminating proxy in front sets X-Forwarded-Proto and X-Forwarded-Host, and only it can. */
+  trustProxy?: boolean
+  /** NODE_ENV=production: the session cookie is Secure on every response (lib/cookies.ts). */
+  production?: boolean
+}
+
+export function createApp(step: Step, deps: AppDeps, { trustProxy = false, production = false }: AppSettings = {}): Koa {
+  // Koa's `proxy` makes ctx.protocol and ctx.host read the X-Forwarded-* headers, which any client can send:
+  // trust them only when a proxy in front overwrites them.
+  const app = new Koa({ proxy: trustProxy, env: production ? 'production' : 'development' })
   app.silent = true // jsonErrors logs what is unexpected; Koa need not print 4xx errors too
   app.use(jsonErrors())
   for (const guard of step.guards ?? []) app.use(guard)

@@ -15,40 +15,57 @@ export function readSessionCookie(ctx: Context): string | undefined {
 }
 
 /**
- * HttpOnly: scripts cannot read it. SameSite=Lax: other sites' forms do not send it on a POST.
- * Secure when the request came over HTTPS (Koa refuses to set a Secure cookie over plain HTTP).
+ * HttpOnly: the page's scripts cannot read it (an XSS can still act with it while the page is open).
+ * SameSite=Lax: other sites' forms and scripts do not send it on a POST.
+ * Secure: the browser sends it over HTTPS only. Set whenever this request came over HTTPS, directly or through
+ * a proxy trusted with TRUST_PROXY=1, and always in production, where a proxy nobody told us about may be in front.
  */
 export function setSessionCookie(ctx: Context, sessionId: string, expiresAt: number) {
-  ctx.cookies.set(SESSION_COOKIE, sessionId, {
-    httpOnly: true,
-    sameSite: 'lax',
-    path: '/',
-    secure: ctx.secure,
-    expires: new Date(expiresAt),
-  })
+  ctx.cookies.set(SESSION_COOKIE, sessionId, { ...cookieFlags(ctx), expires: new Date(expiresAt) })
 }
 
 export function clearSessionCookie(ctx: Context) {
-  ctx.cookies.set(SESSION_COOKIE, '', { httpOnly: true, sameSite: 'lax', path: '/', secure: ctx.secure, expires: new Date(0) })
+  ctx.cookies.set(SESSION_COOKIE, '', { ...cookieFlags(ctx), expires: new Date(0) })
 }
+
+function cookieFlags(ctx: Context) {
+  const secure = ctx.secure || ctx.app.env === 'production'
+  // The cookies module refuses a Secure cookie on what it sees as plain HTTP; in production we know better.
+  if (secure) ctx.cookies.secure = true
+  return { httpOnly: true, sameSite: 'lax' as const, path: '/', secure }
+}
+
+const STATE_CHANGING = ['POST', 'PUT', 'PATCH', 'DELETE']
 
 /**
  * Cookies ride along on cross-site requests, so a state-changing request from another origin is refused
- * (OWASP CSRF Cheat Sheet: verifying origin with standard headers). No Origin header: not a browser form.
+ * (OWASP CSRF Prevention Cheat Sheet: verifying origin with standard headers, and Fetch Metadata headers).
+ * The origin is the whole of it, scheme, host and port: http://this-host is not https://this-host.
+ * No Origin and no Sec-Fetch-Site: not a cross-site browser request (browsers send Origin with every
+ * cross-origin POST), but curl or a server, which holds no victim's cookie.
  */
 export function sameOriginOnly(): Middleware {
   return async (ctx, next) => {
-    const origin = ctx.get('Origin')
-    if (origin && ['POST', 'PUT', 'PATCH', 'DELETE'].includes(ctx.method) && originHost(origin) !== ctx.get('Host')) {
-      throw forbidden(`Cross-site request refused: Origin ${origin} is not this site (${ctx.get('Host')}).`)
+    if (STATE_CHANGING.includes(ctx.method)) {
+      // Fetch Metadata: the browser itself says that another site made this request, even where it sends no Origin.
+      if (ctx.get('Sec-Fetch-Site').toLowerCase() === 'cross-site') {
+        throw forbidden('Cross-site request refused: the browser says it comes from another site (Sec-Fetch-Site: cross-site).')
+      }
+      const origin = ctx.get('Origin')
+      const own = normalOrigin(`${ctx.protocol}://${ctx.host}`)
+      if (origin && (own === undefined || normalOrigin(origin) !== own)) {
+        throw forbidden(`Cross-site request refused: Origin ${origin} is not this origin (${own ?? ctx.host}).`)
+      }
     }
     await next()
   }
 }
 
-function originHost(origin: string): string | undefined {
+/** `scheme://host[:port]`, lower-cased, with a default port left out, as browsers send it; undefined for "null" and junk. */
+function normalOrigin(value: string): string | undefined {
   try {
-    return new URL(origin).host
+    const origin = new URL(value).origin
+    return origin === 'null' ? undefined : origin
   } catch {
     return undefined // "null" and other opaque origins match nothing
   }

@@ -17,12 +17,21 @@ export interface ServeOptions {
   scrypt?: ScryptParams
 }
 
+/** TRUST_PROXY=1 trusts X-Forwarded-Proto and X-Forwarded-Host; any other value is a typo that would silently trust nothing. */
+export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.TRUST_PROXY ?? ''
+  if (value === '' || value === '0') return false
+  if (value === '1') return true
+  throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
+}
+
 export async function serve({ dir, port = 3000, databaseFile, host, scrypt = OWASP_SCRYPT }: ServeOptions) {
   const secrets = loadSecrets()
+  const settings = { trustProxy: readTrustProxy(), production: process.env.NODE_ENV === 'production' }
   const step = await loadStep(dir)
   const filename = databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`
   const db = await openDatabase(filename, step.migrations)
-  const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt), secrets })
+  const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt), secrets }, settings)
 
   const server = host ? app.listen(port, host) : app.listen(port)
   await new Promise<void>((resolve, reject) => {

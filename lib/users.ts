@@ -35,6 +35,8 @@ export async function registerUser({ db, passwords }: AppDeps, body: unknown): P
     const [id] = await db('users').insert({ email, password_hash })
     return { id, email, password_hash }
   } catch (err: any) {
+    // The contract's 409 tells anyone which emails have an account, which the login below takes care to hide.
+    // The usual alternative: always answer "check your inbox", and mail the owner of the address instead.
     if (err?.code === 'SQLITE_CONSTRAINT') throw conflict('That email is already registered. Log in instead.')
     throw err
   }
@@ -42,7 +44,10 @@ export async function registerUser({ db, passwords }: AppDeps, body: unknown): P
 
 const WRONG_CREDENTIALS = 'Wrong email or password.'
 
-/** The user whose email and password these are, or a 401 that does not say which of the two was wrong. */
+/**
+ * The user whose email and password these are, or a 401 that does not say which of the two was wrong
+ * (registration's 409 still tells which emails exist: see registerUser).
+ */
 export async function authenticate({ db, passwords }: AppDeps, body: unknown): Promise<User> {
   const { email, password } = readCredentials(body)
   const user: User | undefined = await db('users').where({ email }).first()

@@ -374,7 +374,8 @@ function cookieAttacks(target: Target, scene: () => Promise<Scene>, asAlice: (s:
     expectStatus(await victim.me(), 200)
   })
 
-  const origins = ['https://evil.example', 'null', 'http://127.0.0.1:1', 'http://127.0.0.1.evil.example']
+  // Another site, an opaque origin, this host on another port, a look-alike host, and this host:port under https.
+  const origins = (s: Scene) => ['https://evil.example', 'null', 'http://127.0.0.1:1', 'http://127.0.0.1.evil.example', s.app.url.replace(/^http:/, 'https:')]
   const stateChanging: Protected[] = [
     ...protectedRoutes(target).filter((route) => route.method !== 'GET'),
     { method: 'POST', path: '/login', options: (s) => ({ body: { email: s.alice.email, password: s.alice.password } }) },
@@ -383,10 +384,17 @@ function cookieAttacks(target: Target, scene: () => Promise<Scene>, asAlice: (s:
   for (const route of stateChanging) {
     test(`${label}: a cross-site ${route.method} ${route.path} (foreign Origin) gets 403 and changes nothing`, async () => {
       const s = await scene()
-      for (const origin of origins) {
-        await expectRefused(s.app, () => sendTo(s, asAlice(s), route, { headers: { Origin: origin } }), 403, `Origin: ${origin} is another site`)
+      for (const origin of origins(s)) {
+        await expectRefused(s.app, () => sendTo(s, asAlice(s), route, { headers: { Origin: origin } }), 403, `Origin: ${origin} is another origin than ${s.app.url}`)
       }
       expectStatus(await s.alice.device.me(), 200, "alice's session survives the attempts")
+    })
+
+    test(`${label}: a ${route.method} ${route.path} that says Sec-Fetch-Site: cross-site gets 403 and changes nothing`, async () => {
+      const s = await scene()
+      // Fetch Metadata: the browser itself says where the request comes from, even where it sends no Origin.
+      await expectRefused(s.app, () => sendTo(s, asAlice(s), route, { headers: { 'Sec-Fetch-Site': 'cross-site' } }), 403, 'the browser says this request comes from another site')
+      expectStatus(await s.alice.device.me(), 200, "alice's session survives the attempt")
     })
   }
 

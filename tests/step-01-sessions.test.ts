@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { DAY, HOUR } from '../lib/clock.ts'
 import { startApp } from './harness/app.ts'
+import { cookieTransportTests } from './harness/cookies.ts'
 import { describeReply, expectJsonError, expectSessionCookie, expectStatus } from './harness/expect.ts'
 import { expectLoginRefusalsAlike, expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, newAccount, signUp } from './harness/users.ts'
 
@@ -121,6 +122,8 @@ describe('step 01 · sessions', () => {
     expectJsonError(form, 403, "another site's HTML form is refused for where it comes from, before its body is read")
     expectStatus(await device.me(), 200, 'the refused logout must not have ended the session')
   })
+
+  cookieTransportTests(STEP)
 
   test('a session expires after 7 days', async (t) => {
     const app = await startApp(t, STEP)

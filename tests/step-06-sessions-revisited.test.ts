@@ -3,6 +3,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { DAY, HOUR, MINUTE, SECOND } from '../lib/clock.ts'
 import { startApp, type TestApp } from './harness/app.ts'
+import { cookieTransportTests } from './harness/cookies.ts'
 import type { Device } from './harness/device.ts'
 import { describeReply, expectJsonError, expectSessionCookie, expectStatus } from './harness/expect.ts'
 import { expectLoginRefusalsAlike, expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, newAccount, signUp } from './harness/users.ts'
@@ -299,4 +300,5 @@ describe('step 06 · sessions revisited', () => {
       expectStatus(await phone.me(), 200, 'the refused DELETE must not have ended the phone')
     })
   })
+  describe('how the cookie travels: Secure over HTTPS, refused from another origin', () => cookieTransportTests(STEP))
 })

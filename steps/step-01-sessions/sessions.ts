@@ -3,7 +3,6 @@ import type { Knex } from 'knex'
 import type { AppDeps } from '../../lib/app.ts'
 import { DAY } from '../../lib/clock.ts'
 import { newSessionId } from '../../lib/cookies.ts'
-import { NotImplemented } from '../../lib/errors.ts'
 
 export const SESSION_LIFETIME = 7 * DAY
 

@@ -3,7 +3,7 @@ import Router from '@koa/router'
 import type { Context, Next } from 'koa'
 import type { AppDeps } from '../../lib/app.ts'
 import { readBearerToken, sendTokens, unauthorized } from '../../lib/bearer.ts'
-import { HttpError, NotImplemented } from '../../lib/errors.ts'
+import { HttpError } from '../../lib/errors.ts'
 import { authenticate, findUser, hashNewPassword, publicUser, registerUser, replacePasswordHash } from '../../lib/users.ts'
 import { signAccessToken, verifyAccessToken } from './tokens.ts'
 

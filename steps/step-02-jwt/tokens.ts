@@ -3,7 +3,6 @@ import jwt from 'jsonwebtoken'
 import type { AppDeps } from '../../lib/app.ts'
 import { unauthorized } from '../../lib/bearer.ts'
 import { epochSeconds } from '../../lib/clock.ts'
-import { NotImplemented } from '../../lib/errors.ts'
 
 export const ACCESS_TOKEN_SECONDS = 7 * 24 * 60 * 60 // 7 days
 

@@ -6,7 +6,6 @@ import jwt from 'jsonwebtoken'
 import type { AppDeps } from '../../lib/app.ts'
 import { unauthorized } from '../../lib/bearer.ts'
 import { epochSeconds, type Clock } from '../../lib/clock.ts'
-import { NotImplemented } from '../../lib/errors.ts'
 import type { User } from '../../lib/users.ts'
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60 // 15 minutes: a stolen access token is worth little

@@ -1,6 +1,5 @@
 // Step 04 adds one integer per user: the version that every refresh token of the user must carry.
 import type { Migration } from '../../lib/db.ts'
-import { NotImplemented } from '../../lib/errors.ts'
 import { createUsersTable } from '../../lib/users.ts'
 
 export const migrations: Migration[] = [

@@ -7,7 +7,6 @@ import type { Knex } from 'knex'
 import type { AppDeps } from '../../lib/app.ts'
 import { unauthorized } from '../../lib/bearer.ts'
 import { epochSeconds, type Clock } from '../../lib/clock.ts'
-import { NotImplemented } from '../../lib/errors.ts'
 import type { User } from '../../lib/users.ts'
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60 // 15 minutes: a stolen access token is worth little

@@ -1,7 +1,6 @@
 // The blacklist: the `jti` of every token that must stop working before it expires. A row is kept until
 // the token would have expired anyway; after that, the token's own `exp` refuses it.
 import type { AppDeps } from '../../lib/app.ts'
-import { NotImplemented } from '../../lib/errors.ts'
 import type { TokenClaims } from './tokens.ts'
 
 /** What happened when a refresh token was presented at /refresh. */

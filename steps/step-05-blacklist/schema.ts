@@ -1,6 +1,5 @@
 // Step 05 adds the blacklist: the ids of tokens revoked before their expiry.
 import type { Migration } from '../../lib/db.ts'
-import { NotImplemented } from '../../lib/errors.ts'
 import { createUsersTable } from '../../lib/users.ts'
 
 export const migrations: Migration[] = [

@@ -5,7 +5,6 @@ import { createHash, randomBytes } from 'node:crypto'
 import type { AppDeps } from '../../lib/app.ts'
 import { DAY, MINUTE } from '../../lib/clock.ts'
 import { newSessionId } from '../../lib/cookies.ts'
-import { NotImplemented } from '../../lib/errors.ts'
 import type { User } from '../../lib/users.ts'
 
 // OWASP Session Management: an idle timeout, and an absolute timeout that no activity extends.

@@ -49,6 +49,10 @@ export interface StartOptions {
   passwords?: Passwords
   /** A SQLite file instead of `:memory:`, to test what only a file shows (locking, restarts). */
   databaseFile?: string
+  /** As with `TRUST_PROXY=1`: X-Forwarded-Proto and X-Forwarded-Host come from a trusted TLS-terminating proxy. */
+  trustProxy?: boolean
+  /** As with `NODE_ENV=production`. */
+  production?: boolean
 }
 
 export async function startApp(t: TestContext | undefined, step: StepName, options: StartOptions = {}): Promise<TestApp> {
@@ -57,7 +61,7 @@ export async function startApp(t: TestContext | undefined, step: StepName, optio
   const clock = new TestClock()
   const secrets = { access: createSecretKey(randomBytes(32)), refresh: createSecretKey(randomBytes(32)) }
   const passwords = options.passwords ?? createPasswords(CHEAP_SCRYPT_FOR_TESTS)
-  const koa = createApp(loaded, { db, clock, passwords, secrets })
+  const koa = createApp(loaded, { db, clock, passwords, secrets }, { trustProxy: options.trustProxy, production: options.production })
   const server = koa.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`

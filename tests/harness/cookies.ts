@@ -1,0 +1,70 @@
+// How the `sid` cookie travels, shared by the cookie steps 01 and 06 (CONTRACT.md → "Cookies"): Secure
+// whenever the request came over HTTPS, directly or through a proxy trusted with TRUST_PROXY=1, and always
+// under NODE_ENV=production; a POST or DELETE from another origin, or one that says it is cross-site, is refused.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import type { StepName } from '../../lib/steps.ts'
+import { startApp } from './app.ts'
+import type { Device, Reply } from './device.ts'
+import { describeReply, expectJsonError, expectSessionCookie, expectStatus } from './expect.ts'
+import { newAccount, signUp } from './users.ts'
+
+const isSecure = (cookie: string) => /;\s*secure(;|$)/i.test(cookie)
+
+async function logIn(device: Device, headers: Record<string, string>): Promise<Reply> {
+  const account = newAccount()
+  expectStatus(await device.register(account.email, account.password), 201, 'does POST /register create the user?')
+  const reply = await device.post('/login', account, { headers })
+  expectStatus(reply, 200, 'TODO(1): POST /login should create a session and set the `sid` cookie')
+  return reply
+}
+
+export function cookieTransportTests(STEP: StepName) {
+  test('behind a TLS proxy trusted with TRUST_PROXY=1 the cookie is Secure; an X-Forwarded-Proto nobody trusts is ignored', async (t) => {
+    const proxied = await startApp(t, STEP, { trustProxy: true })
+    const viaProxy = expectSessionCookie(await logIn(proxied.device(), { 'X-Forwarded-Proto': 'https' }), 'login must set a `sid` cookie (TODO(1))')
+    assert.ok(isSecure(viaProxy), `the browser spoke HTTPS to the proxy, so the cookie must be Secure (never sent over plain HTTP), got: ${viaProxy}`)
+
+    const direct = await startApp(t, STEP)
+    const spoofed = expectSessionCookie(await logIn(direct.device(), { 'X-Forwarded-Proto': 'https' }), 'login must set a `sid` cookie (TODO(1))')
+    assert.ok(!isSecure(spoofed), `without TRUST_PROXY, X-Forwarded-Proto is just a header any client can send: it must not decide, got: ${spoofed}`)
+  })
+
+  test('under NODE_ENV=production the cookie is always Secure, even on a plain HTTP request', async (t) => {
+    const app = await startApp(t, STEP, { production: true })
+    const cookie = expectSessionCookie(await logIn(app.device(), {}), 'login must set a `sid` cookie (TODO(1))')
+    assert.ok(isSecure(cookie), `in production the cookie must never travel over plain HTTP (a proxy nobody told us about may be in front), got: ${cookie}`)
+  })
+
+  test('the Origin must be this whole origin: the same host under https:// or another port gets 403 and changes nothing', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    const { hostname, port } = new URL(app.url)
+    for (const origin of [`https://${hostname}:${port}`, `http://${hostname}:${Number(port) === 65535 ? 1 : Number(port) + 1}`]) {
+      const reply = await device.post('/logout', undefined, { headers: { Origin: origin } })
+      expectJsonError(reply, 403, `Origin ${origin} is another origin than ${app.url} (scheme, host and port all count)`)
+    }
+    expectStatus(await device.me(), 200, 'the refused logouts must not have ended the session')
+  })
+
+  test('a POST that says Sec-Fetch-Site: cross-site gets 403 and changes nothing, even without an Origin header', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device, email, password } = await signUp(app)
+    const crossSite = { headers: { 'Sec-Fetch-Site': 'cross-site' } }
+    expectJsonError(await device.post('/logout', undefined, crossSite), 403, 'the browser says this request comes from another site (Fetch Metadata): refuse it')
+    const login = await app.device('victim').post('/login', { email, password }, crossSite)
+    expectJsonError(login, 403, 'a cross-site login would log the victim in to the attacker’s account (login CSRF)')
+    assert.equal(login.headers.getSetCookie().length, 0, `${describeReply(login)}: a refused login sets no cookie`)
+    expectStatus(await device.post('/logout', undefined, { headers: { 'Sec-Fetch-Site': 'same-origin', Origin: app.url } }), 204, 'a same-origin logout must still work')
+  })
+
+  test('behind a trusted proxy the origin is the public one: https://app.example passes, http://app.example gets 403', async (t) => {
+    const app = await startApp(t, STEP, { trustProxy: true })
+    const { device } = await signUp(app)
+    const forwarded = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'app.example' }
+    const plain = await device.post('/logout', undefined, { headers: { ...forwarded, Origin: 'http://app.example' } })
+    expectJsonError(plain, 403, 'the page was served as https://app.example; http://app.example is another origin')
+    const same = await device.post('/logout', undefined, { headers: { ...forwarded, Origin: 'https://app.example' } })
+    expectStatus(same, 204, 'with TRUST_PROXY=1 the origin is the one the browser asked the proxy for: https://app.example')
+  })
+}
