@@ -6,7 +6,8 @@
 //
 // Run: npm test -- browser [step-04] [--solution]   (or: node --import tsx --test tests/browser.test.ts)
 // Needs Chromium (tests/harness/browser.ts): without one it is skipped with the reason, except under CI=true.
-// SCREENSHOTS=1 (npm run screenshots) also saves the laptop and the phone side by side, for the deck and README.
+// SCREENSHOTS=1 (npm run screenshots) also saves the laptop and the phone side by side into slides/images/page/,
+// for the deck and the READMEs; without it the suite writes nothing, so a plain `npm test` leaves the repo clean.
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
@@ -49,7 +50,7 @@ class Window {
     const window = new Window(page, origin, name)
     // tsx compiles this file with esbuild, which wraps named functions in __name(); functions sent to the page need it.
     await page.evaluateOnNewDocument('globalThis.__name = (fn) => fn')
-    await page.setViewport({ width: 560, height: 760 })
+    await page.setViewport({ width: 560, height: 820 })
     page.on('request', (request) => void window.requests.push(`${request.method()} ${request.url()}`))
     await window.load()
     return window
@@ -128,7 +129,7 @@ class Window {
     await this.click('Who am I?')
     const status = await this.status()
     assert.doesNotMatch(status, /Signed in as/, `${this.name}: ${why}; the status says: "${status}"`)
-    assert.match(await this.text('#who'), /Nobody/, `${this.name}: ${why}; the page still shows someone signed in`)
+    assert.match(await this.text('#who'), /nobody/, `${this.name}: ${why}; the page still shows someone signed in`)
   }
 
   /** Nothing the page asked for went to another origin (CONTRACT.md: no CDN, no network). */
@@ -141,7 +142,8 @@ class Window {
     return this.page.evaluate(() => JSON.stringify({ ...localStorage }))
   }
 
-  screenshot() {
+  async screenshot() {
+    await this.page.evaluate(() => window.scrollTo(0, 0))
     return this.page.screenshot({ encoding: 'base64' })
   }
 
@@ -157,9 +159,9 @@ async function sideBySide(target: Target, laptop: Window, phone: Window, caption
   const [left, right] = [await laptop.screenshot(), await phone.screenshot()]
   const page = await browser.newPage()
   try {
-    await page.setViewport({ width: 1160, height: 840 })
+    await page.setViewport({ width: 1160, height: 900 })
     const figure = (png: string, title: string) =>
-      `<figure><figcaption>${title}</figcaption><img src="data:image/png;base64,${png}" width="560" height="760"></figure>`
+      `<figure><figcaption>${title}</figcaption><img src="data:image/png;base64,${png}" width="560" height="820"></figure>`
     await page.setContent(
       `<style>body{margin:0;padding:12px 14px;background:#2d333b;font:16px sans-serif;color:#fff}
       main{display:flex;gap:12px}figure{margin:0}figcaption{margin:0 0 6px}img{display:block;border-radius:4px}
@@ -224,7 +226,7 @@ const stories: Record<number, { name: string; run(scene: Scene): Promise<string>
       await phone.click('Who am I?')
       const status = await phone.status()
       assert.match(status, /Signed out/, `the phone's refresh is refused (the version was bumped) and the page signs out; it says: "${status}"`)
-      assert.match(await phone.text('#who'), /Nobody/, 'the page shows nobody signed in on the phone')
+      assert.match(await phone.text('#who'), /nobody/, 'the page shows nobody signed in on the phone')
       assert.doesNotMatch(await phone.localStorage(), /eyJ/, 'the phone forgot its refused tokens')
       return "Step 04: the laptop logged out; at its next refresh the phone was refused (stale ver) and signed out."
     },
@@ -350,7 +352,7 @@ function pageOf(target: Target, first: boolean) {
       const claims = JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString())
       assert.ok(shown.includes(`"sub": "${claims.sub}"`), `the page shows the decoded claims (sub ${claims.sub}):\n${shown}`)
       assert.match(shown, /"alg": "HS256"/, 'the page shows the decoded header')
-      assert.match(shown, /Expires in \d/, 'the page shows the time left before exp')
+      assert.match(shown, /expires in \d/, 'the page shows the time left before exp')
       if (target.refresh) assert.match(shown, /Refresh token/, 'the page shows the refresh token too')
     })
   }

@@ -153,7 +153,7 @@ function refreshTokens(stale) {
 async function call(method, path, body) {
   if (credential === 'cookie') return send(method, path, body)
   let tokens = readTokens()
-  if (!tokens) throw new SignedOut('Log in first: there is no access token in this page\'s localStorage.')
+  if (!tokens) throw new SignedOut('Signed out: there is no access token in this page\'s localStorage. Log in first.')
   if (features.refresh && msLeft(tokens.accessToken, tokens.receivedAt) <= 0) tokens = await refreshTokens(tokens)
   let answer = await send(method, path, body, tokens.accessToken)
   if (answer.status === 401 && features.refresh) {
@@ -176,7 +176,7 @@ function say(text) {
 /** Shows who is signed in, the credential, and (step 06) the device list, fetched again. */
 async function setSignedIn(email) {
   signedInAs = email
-  $('who').textContent = email ? email : 'Nobody, as far as this page knows.'
+  $('who').textContent = email ? email : 'nobody, as far as this page knows'
   showCredential()
   if (features.devices) await showDevices()
 }
@@ -187,15 +187,17 @@ async function signOutHere(reason) {
   await setSignedIn('')
 }
 
-/** The last response, with long tokens shortened so that it fits. */
+/** The last response, with its tokens shortened so that it fits (the credential panel decodes them). */
 function showLastResponse({ method, path, status, body }) {
-  const shorten = (key, value) => (typeof value === 'string' && value.length > 48 ? `${value.slice(0, 24)}…(${value.length} characters)` : value)
+  const shorten = (key, value) => (/Token$/.test(key) && typeof value === 'string' ? `${value.slice(0, 24)}…(${value.length} characters)` : value)
   $('last').textContent = `${method} ${path} → ${status}\n${body === null ? '(no body)' : JSON.stringify(body, shorten, 2)}`
 }
 
+/** `{ "alg": "HS256", "typ": "at+jwt" }`: a JSON object on as few lines as the width allows. */
 function pre(value) {
   const element = document.createElement('pre')
-  element.textContent = JSON.stringify(value, null, 2)
+  const entries = Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${JSON.stringify(item)}`)
+  element.textContent = `{ ${entries.join(', ')} }`
   return element
 }
 
@@ -211,8 +213,8 @@ function showCredential() {
   box.replaceChildren()
   if (credential === 'cookie') {
     box.append(
-      paragraph(`The credential is the sid cookie: an HttpOnly cookie this page cannot read. document.cookie here is "${document.cookie}".`),
-      paragraph('The browser sends it with every request to this origin; a script in the page cannot take it away.', 'hint'),
+      paragraph(`The sid cookie: an HttpOnly cookie this page cannot read. document.cookie here is "${document.cookie}".`),
+      paragraph('The browser sends it with every request to this origin. A script in the page cannot take it away, though it can still send requests while the page is open.', 'hint'),
     )
     return
   }
@@ -221,7 +223,7 @@ function showCredential() {
     box.append(paragraph('No tokens in this page\'s localStorage.'))
     return
   }
-  box.append(paragraph('In this page\'s localStorage, where any script running in the page can read them.', 'hint'))
+  box.append(paragraph('Kept in this page\'s localStorage, where any script running in the page can read them.', 'hint'))
   const kinds = [
     ['Access token', tokens.accessToken],
     ['Refresh token', tokens.refreshToken],
@@ -233,10 +235,12 @@ function showCredential() {
     section.className = 'token'
     const heading = document.createElement('h4')
     heading.textContent = title
-    const left = paragraph('', 'countdown')
+    const left = document.createElement('span')
+    left.className = 'countdown'
     left.dataset.token = token
     left.dataset.receivedAt = String(tokens.receivedAt)
-    section.append(heading, left, paragraph('Header', 'label'), pre(header), paragraph('Claims', 'label'), pre(claims))
+    heading.append(' ', left)
+    section.append(heading, paragraph('Header', 'label'), pre(header), paragraph('Claims', 'label'), pre(claims))
     box.append(section)
   }
   tick()
@@ -257,7 +261,7 @@ function tick() {
   for (const element of document.querySelectorAll('.countdown')) {
     const { token, receivedAt } = /** @type {HTMLElement} */ (element).dataset
     const ms = msLeft(token, Number(receivedAt))
-    element.textContent = ms === Infinity ? 'No exp claim.' : ms > 0 ? `Expires in ${formatLeft(ms)}` : `Expired ${formatLeft(ms)} ago`
+    element.textContent = ms === Infinity ? 'no exp claim' : ms > 0 ? `expires in ${formatLeft(ms)}` : `expired ${formatLeft(ms)} ago`
     element.classList.toggle('expired', ms <= 0)
   }
 }
