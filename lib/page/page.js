@@ -410,7 +410,7 @@ async function start() {
   }
   for (const button of document.querySelectorAll('[data-action="refresh"]')) /** @type {HTMLElement} */ (button).hidden = !features.refresh
 
-  // Which credential? Asked without one, a bearer step answers 401 with `WWW-Authenticate: Bearer` (RFC 6750 §3);
+  // Which credential? Asked without one, a bearer step must answer 401 with `WWW-Authenticate: Bearer` (RFC 6750 §3);
   // a cookie step answers 200 (the browser sent the cookie) or 401 without a challenge.
   const probe = await send('GET', '/me', undefined, undefined, true)
   credential = features.refresh || /^bearer\b/i.test(probe.challenge ?? '') ? 'bearer' : 'cookie'
