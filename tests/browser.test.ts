@@ -12,7 +12,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
-import type { Browser, BrowserContext, HTTPRequest, Page } from 'puppeteer-core'
+import type { Browser, BrowserContext, ElementHandle, HTTPRequest, Page } from 'puppeteer-core'
 import { ROOT } from '../lib/steps.ts'
 import { startApp, type TestApp } from './harness/app.ts'
 import { flavour, targets, type Target } from './harness/attacks/targets.ts'
@@ -37,38 +37,30 @@ class Window {
     readonly name: string,
   ) {}
 
-  /** A new device: its own browser context, so its own cookies and storage, like another machine. */
-  static async device(origin: string, name: string): Promise<Window> {
-    const context = await browser.createBrowserContext()
-    return Window.tab(context, origin, name)
-  }
-
-  /** Another tab of the same device: same context, so the same cookies and localStorage. */
-  static async tab(context: BrowserContext, origin: string, name: string): Promise<Window> {
-    // A window of its own, not a background tab: a hidden tab renders nothing, and a click there would wait forever.
-    const page = await context.newPage({ type: 'window' })
-    const window = new Window(page, origin, name)
-    // tsx compiles this file with esbuild, which wraps named functions in __name(); functions sent to the page need it.
-    await page.evaluateOnNewDocument('globalThis.__name = (fn) => fn')
-    // What the Content-Security-Policy refused: a request it stops never shows up as a request.
-    await page.evaluateOnNewDocument(
-      "globalThis.refused = []; document.addEventListener('securitypolicyviolation', (e) => refused.push(e.violatedDirective + ' ' + e.blockedURI))",
-    )
-    await page.setViewport({ width: 560, height: 820 })
-    page.on('request', (request) => void window.requests.push(`${request.method()} ${request.url()}`))
+  /** The window of `slot` (the laptop, the phone, or a second window of the laptop) at `origin`. */
+  static async open(slot: Slot, origin: string, name: string): Promise<Window> {
+    const window = new Window(await pooledPage(slot), origin, name)
+    window.page.on('request', (request) => void window.requests.push(`${request.method()} ${request.url()}`))
     await window.load()
     return window
   }
 
   async load() {
+    this.found.clear()
     const response = await this.page.goto(`${this.origin}/`, { waitUntil: 'load' })
     assert.equal(response?.status(), 200, `GET ${this.origin}/ answered ${response?.status()}: does lib/app.ts serve the page?`)
     await this.page.waitForSelector('body[data-ready]')
   }
 
+  /** The form's fields and buttons stay put, so each is looked up once per load (an ARIA query is not cheap). */
+  private found = new Map<string, ElementHandle>()
+
   private async element(selector: string, what: string) {
+    const known = this.found.get(selector)
+    if (known) return known
     const found = await this.page.$(selector)
     assert.ok(found, `the page has no ${what}: CONTRACT.md → "The page" names it, and the tests find it by that name`)
+    this.found.set(selector, found)
     return found
   }
 
@@ -153,9 +145,40 @@ class Window {
     return this.page.screenshot({ encoding: 'base64' })
   }
 
-  close() {
-    return this.page.browserContext().close()
+  /** Hands the window back for the next test: no listener, no interception, no page, no cookie left. */
+  async release() {
+    this.page.removeAllListeners('request')
+    await this.page.setRequestInterception(false)
+    await this.page.goto('about:blank')
+    const context = this.page.browserContext()
+    await context.deleteCookie(...(await context.cookies()))
   }
+}
+
+type Slot = 'laptop' | 'phone' | 'second window'
+const pool = new Map<Slot, Page>()
+
+/**
+ * A browser window takes a second or two to open on a busy machine, so each device's window opens once and
+ * every test reuses it. Each test's app listens on a new port: a new origin, so empty storage and no lock held;
+ * release() clears the cookies, which do not care about ports. The laptop and the phone each have a browser
+ * context (their own cookies and storage, like two machines); the second window shares the laptop's.
+ */
+async function pooledPage(slot: Slot): Promise<Page> {
+  const pooled = pool.get(slot)
+  if (pooled) return pooled
+  const context: BrowserContext = slot === 'second window' ? (await pooledPage('laptop')).browserContext() : await browser.createBrowserContext()
+  // A window of its own, not a background tab: a hidden tab renders nothing, and a click there would wait forever.
+  const page = await context.newPage({ type: 'window' })
+  // tsx compiles this file with esbuild, which wraps named functions in __name(); functions sent to the page need it.
+  await page.evaluateOnNewDocument('globalThis.__name = (fn) => fn')
+  // What the Content-Security-Policy refused: a request it stops never shows up as a request.
+  await page.evaluateOnNewDocument(
+    "globalThis.refused = []; document.addEventListener('securitypolicyviolation', (e) => refused.push(e.violatedDirective + ' ' + e.blockedURI))",
+  )
+  await page.setViewport({ width: 560, height: 820 })
+  pool.set(slot, page)
+  return page
 }
 
 /** Laptop and phone side by side, as one PNG, when SCREENSHOTS is set: the deck and the README show it. */
@@ -272,6 +295,7 @@ describe(`the page in a browser, against ${flavour()}/`, { skip: skipWithoutBrow
     browser = await launchBrowser()
   })
   after(async () => {
+    pool.clear()
     await browser?.close()
   })
 
@@ -287,8 +311,8 @@ function pageOf(target: Target, first: boolean) {
   // The phone is 127.0.0.1, the laptop localhost: one server, two origins, two cookie jars and two storages.
   const phoneOrigin = () => app.url
   const laptopOrigin = () => app.url.replace('127.0.0.1', 'localhost')
-  const open = async (origin: string, name: string) => {
-    const window = await Window.device(origin, name)
+  const open = async (origin: string, name: string, slot: Slot = origin === laptopOrigin() ? 'laptop' : 'phone') => {
+    const window = await Window.open(slot, origin, name)
     windows.push(window)
     return window
   }
@@ -300,7 +324,7 @@ function pageOf(target: Target, first: boolean) {
     app.clock.advance(Date.now() - app.clock.now())
   })
   afterEach(async () => {
-    for (const window of windows.splice(0)) await window.close().catch(() => undefined)
+    for (const window of windows.splice(0)) await window.release()
     await app?.close()
   })
 
@@ -405,7 +429,7 @@ function pageOf(target: Target, first: boolean) {
   if (target.refresh) {
     test(`${label}: two windows of one device refresh at the same moment and both stay signed in (the page takes turns with navigator.locks)`, async () => {
       const first = await open(laptopOrigin(), 'the first window')
-      const second = await Window.tab(first.page.browserContext(), laptopOrigin(), 'the second window')
+      const second = await open(laptopOrigin(), 'the second window', 'second window')
       await first.register('dana@example.com')
       await first.logIn('dana@example.com')
       await second.expectSignedIn('dana@example.com', 'the second window shares the tokens in localStorage')
