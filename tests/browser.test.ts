@@ -105,13 +105,16 @@ class Window {
     await this.fill('Email', email)
     await this.fill('Password', PASSWORD)
     await this.click('Register')
-    assert.match(await this.status(), /Registered/, `${this.name}: after Register the status should say so`)
+    const status = await this.status()
+    assert.match(status, /Registered/, `${this.name}: after Register the status should say so; it says: "${status}"`)
   }
 
   async logIn(email: string) {
     await this.fill('Email', email)
     await this.fill('Password', PASSWORD)
     await this.click('Log in')
+    const status = await this.status()
+    assert.ok(status.includes(`Signed in as ${email}`), `${this.name}: after Log in the status names the signed-in email; it says: "${status}"`)
   }
 
   /** Asserts who the page says is signed in, after asking the server (Who am I?). */
@@ -342,7 +345,6 @@ function pageOf(target: Target, first: boolean) {
     const refusal = (await app.device().request('POST', '/login', { body: { email: 'alice@example.com', password: 'x'.repeat(8) } })).error
     assert.equal(await laptop.status(), refusal, "a refused login shows the server's own sentence in the status")
     await laptop.logIn('alice@example.com')
-    assert.match(await laptop.status(), /alice@example\.com/, 'after Log in the status names the signed-in email')
     assert.match(await laptop.text('#who'), /alice@example\.com/, 'after Log in the page shows who is signed in')
     await laptop.expectSignedIn('alice@example.com', 'Who am I? asks the server with the credential login gave')
     await laptop.load()
@@ -419,7 +421,6 @@ function pageOf(target: Target, first: boolean) {
     await laptop.register('alice@example.com')
     await laptop.logIn('alice@example.com')
     await phone.logIn('alice@example.com')
-    assert.match(await phone.status(), /Signed in as alice/, 'the phone logs in as alice too')
     const caption = await story.run({ app, laptop, phone, target })
     await sideBySide(target, laptop, phone, caption)
     await laptop.assertStayedHome()
@@ -482,7 +483,7 @@ function pageOf(target: Target, first: boolean) {
       let before = await laptop.actionsDone()
       await keyboard.press('Enter')
       await laptop.finished(before)
-      assert.match(await laptop.status(), /Registered kim@example\.com/, 'Enter on the focused Register button registers')
+      assert.match(await laptop.status(), /Registered kim@example\.com/, `Enter on the focused Register button registers; the status says: "${await laptop.status()}"`)
       await keyboard.down('Shift')
       await keyboard.press('Tab')
       await keyboard.press('Tab')
@@ -490,7 +491,7 @@ function pageOf(target: Target, first: boolean) {
       before = await laptop.actionsDone()
       await keyboard.press('Enter') // in the Password field: submits the form, which is Log in
       await laptop.finished(before)
-      assert.match(await laptop.status(), /Signed in as kim@example\.com/, 'Enter in the Password field logs in')
+      assert.match(await laptop.status(), /Signed in as kim@example\.com/, `Enter in the Password field logs in; the status says: "${await laptop.status()}"`)
     })
 
     test('a script injected into the page does not run: the browser enforces the CSP, on any step', async () => {
