@@ -5,6 +5,7 @@ import type { Clock } from './clock.ts'
 import type { Secrets } from './config.ts'
 import type { Database, Migration } from './db.ts'
 import { jsonBody, jsonErrors } from './http.ts'
+import { pageRoutes, securityHeaders, stepFeatures } from './page.ts'
 import type { Passwords } from './passwords.ts'
 
 /** What a step's routes are given: nothing global, so tests can swap the clock, the database and the hash cost. */
@@ -17,6 +18,8 @@ export interface AppDeps {
 
 /** A step is its schema (schema.ts) and its routes (routes.ts), with the guards that run before any body is read. */
 export interface Step {
+  /** The folder name, shown on the page. */
+  name?: string
   migrations: Migration[]
   routes(deps: AppDeps): Router
   guards?: Middleware[]
@@ -35,10 +38,12 @@ export function createApp(step: Step, deps: AppDeps, { trustProxy = false, produ
   // trust them only when a proxy in front overwrites them.
   const app = new Koa({ proxy: trustProxy, env: production ? 'production' : 'development' })
   app.silent = true // jsonErrors logs what is unexpected; Koa need not print 4xx errors too
+  app.use(securityHeaders())
   app.use(jsonErrors())
   for (const guard of step.guards ?? []) app.use(guard)
-  app.use(jsonBody())
   const router = step.routes(deps)
+  app.use(pageRoutes(stepFeatures(router, step.name))) // GET / : the app in a browser (lib/page/)
+  app.use(jsonBody())
   app.use(router.routes())
   app.use(router.allowedMethods())
   return app

@@ -1,6 +1,6 @@
 // The workshop's steps, and the spellings a learner may use for them: `04`, `4`, `step-04`, the folder name.
 import { existsSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Step } from './app.ts'
 import type { Migration } from './db.ts'
@@ -48,5 +48,5 @@ export function stepExists(name: StepName, flavour: Flavour): boolean {
 export async function loadStep(dir: string): Promise<Step> {
   const schema: { migrations: Migration[] } = await import(join(dir, 'schema.ts'))
   const routes: Pick<Step, 'routes' | 'guards'> = await import(join(dir, 'routes.ts'))
-  return { migrations: schema.migrations, routes: routes.routes, guards: routes.guards }
+  return { name: basename(dir), migrations: schema.migrations, routes: routes.routes, guards: routes.guards }
 }

@@ -9,6 +9,8 @@ const USAGE = `Usage: npm run demo -- <step> [--pause]      e.g. npm run demo --
 
 Plays the step's story against solutions/<step>: each request and its answer, the clock moving ahead, and
 the moment the gap shows (⚠). --pause waits for Enter between scenes, for presenting.
+In a browser instead: npm start -- <step> --solution, then open http://localhost:3000 (the laptop) and
+http://127.0.0.1:3000 (the phone) side by side, and click through the same story on the app's own page.
 The steps: ${STEPS.map((name) => name.slice(5, 7)).join(', ')}.`
 
 await runCommand(async () => {
@@ -36,6 +38,9 @@ await runCommand(async () => {
     await app.close()
   }
   console.log(`\n${bold('Next:')} ${demo.next}`)
+  console.log(
+    dim(`In a browser: npm start -- ${step.slice(0, 7)} --solution, then http://localhost:3000 (the laptop) and http://127.0.0.1:3000 (the phone) side by side.`),
+  )
   if (narrator.surprises > 0) {
     console.log(red(`\n${narrator.surprises} beat${narrator.surprises === 1 ? '' : 's'} of the story did not happen as written (✖ above).`))
     return 1

@@ -3,6 +3,7 @@
 // npm test -- step-04 --solution    the same suite against solutions/
 // npm test -- step-04 --watch       reruns on every save
 // npm test -- attacks [step] [--solution]  the bad-input and attack suite, against every step (or one)
+// npm test -- browser [step] [--solution]  the page of every step (or one) in headless Chromium
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -13,7 +14,8 @@ import { runLearnerSuite, watch } from './test/learner.ts'
 const USAGE = `Usage:
   npm test                              check the whole workshop
   npm test -- <step> [--solution] [--watch]   one step's suite, e.g. npm test -- step-04
-  npm test -- attacks [<step>] [--solution]   the attack suite against every step, or one`
+  npm test -- attacks [<step>] [--solution]   the attack suite against every step, or one
+  npm test -- browser [<step>] [--solution]   the page of every step, or one, in a real browser`
 
 function parse() {
   try {
@@ -32,8 +34,9 @@ try {
     console.log(USAGE)
     process.exit(0)
   }
-  const attacks = positionals[0] === 'attacks'
-  if (positionals.length > (attacks ? 2 : 1)) throw new UnknownStepError(`Give one step at a time.\n\n${USAGE}`)
+  // The suites that take every step at once, or one: `attacks` and `browser` (the page in Chromium).
+  const across = positionals[0] === 'attacks' || positionals[0] === 'browser' ? positionals[0] : undefined
+  if (positionals.length > (across ? 2 : 1)) throw new UnknownStepError(`Give one step at a time.\n\n${USAGE}`)
   const flavour = values.solution ? 'solutions' : 'steps'
 
   if (positionals.length === 0) {
@@ -42,11 +45,11 @@ try {
   }
 
   const suite =
-    attacks
+    across
       ? {
-          file: join(ROOT, 'tests', 'attacks.test.ts'),
+          file: join(ROOT, 'tests', `${across}.test.ts`),
           env: { WORKSHOP_FLAVOUR: flavour, ...(positionals[1] ? { WORKSHOP_ONLY_STEP: resolveStep(positionals[1]) } : {}) },
-          label: `attacks against ${flavour}/${positionals[1] ? resolveStep(positionals[1]) : ''}`,
+          label: `${across === 'attacks' ? 'attacks against' : 'the page in a browser, on'} ${flavour}/${positionals[1] ? resolveStep(positionals[1]) : ''}`,
         }
       : (() => {
           const name = resolveStep(positionals[0])

@@ -49,6 +49,12 @@ export async function launchBrowser(): Promise<Browser> {
       `--user-data-dir=${profile}`,
     ],
   })
-  browser.once('disconnected', () => rmSync(profile, { recursive: true, force: true }))
+  // Chromium's helper processes may still be writing into the profile when the connection closes: retry, and
+  // never let a leftover temporary folder throw out of an event handler (it would fail whichever test runs then).
+  browser.once('disconnected', () => {
+    try {
+      rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
+    } catch {}
+  })
   return browser
 }
