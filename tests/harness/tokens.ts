@@ -87,10 +87,14 @@ export function badTokens(app: TestApp, genuine: string, kind: TokenKind): Recor
 
 let rsa: { publicPem: string; privateKey: KeyObject } | undefined
 
-/** An RSA key pair, as a server that signs RS256 tokens would have: its public key is public by design. */
+/**
+ * An RSA key pair, as a server that signs RS256 tokens would have: its public key is public by design.
+ * 1024 bits keep the test fast (2048 take a second on a busy machine); the attack does not depend on the
+ * size, and a real RS256 key needs 2048 bits at least (jsonwebtoken refuses less).
+ */
 export function rsaKeys() {
   if (!rsa) {
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 })
     rsa = { publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(), privateKey }
   }
   return rsa
