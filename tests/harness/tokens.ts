@@ -10,12 +10,12 @@ const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base
 
 /** A token signed with jsonwebtoken, whose header says `typ` (or has none, with `typ: undefined`). */
 function sign(claims: object, key: KeyObject, typ: string | undefined, algorithm: jwt.Algorithm = 'HS256') {
-  if (typ === undefined) return unsignedHeaderToken({ alg: algorithm }, claims, key, algorithm)
+  if (typ === undefined) return untypedToken({ alg: algorithm }, claims, key, algorithm)
   return jwt.sign(claims, key, { algorithm, header: { alg: algorithm, typ } })
 }
 
-/** jsonwebtoken always writes a `typ`; a header without one is signed by hand. */
-function unsignedHeaderToken(header: object, claims: object, key: KeyObject, algorithm: jwt.Algorithm) {
+/** jsonwebtoken always writes a `typ`: a token whose header has none is signed by hand. */
+function untypedToken(header: object, claims: object, key: KeyObject, algorithm: jwt.Algorithm) {
   const input = `${b64(header)}.${b64(claims)}`
   const hash = { HS256: 'sha256', HS384: 'sha384', HS512: 'sha512' }[algorithm as 'HS256']
   return `${input}.${createHmac(hash, key).update(input).digest('base64url')}`
