@@ -63,6 +63,7 @@ describe('secrets', { concurrency: true }, () => {
     const exit = await exited
     clearTimeout(timer)
     assert.notEqual(exit.code, 0, `with one key for both kinds, only \`typ\` would keep them apart: it must not start:\n${exit.stdout}`)
+    assert.doesNotMatch(exit.stdout, /listening on/, 'it must not listen')
     assert.match(exit.stderr, /equal/, `the message should say that the secrets are equal, got:\n${exit.stderr}`)
     assert.match(exit.stderr, /Refusing to start/, 'the message should say that it refuses to start')
     assert.doesNotMatch(exit.stderr, STACK, `no stack trace, just the sentence:\n${exit.stderr}`)
