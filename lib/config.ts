@@ -4,7 +4,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto'
 export interface Secrets {
   /** Signs access tokens. */
   access: KeyObject
-  /** Signs refresh tokens: a second secret, so that one kind of token can never pass as the other. */
+  /** Signs refresh tokens: a second secret, so that one kind of token can never pass as the other (and `typ` says which is which). */
   refresh: KeyObject
 }
 
@@ -42,10 +42,9 @@ export function loadSecrets(env: NodeJS.ProcessEnv = process.env, warn: (message
     return createSecretKey(Buffer.from(value))
   }
   const secrets = { access: read('ACCESS_TOKEN_SECRET'), refresh: read('REFRESH_TOKEN_SECRET') }
+  // In every mode, not only in production: one key for both kinds would leave `typ` as their only difference.
   if (secrets.access.equals(secrets.refresh)) {
-    const message = 'ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are equal; a refresh token could pass as an access token.'
-    if (production) throw new Error(`${message} Refusing to start with NODE_ENV=production.`)
-    warn(`warning: ${message}`)
+    throw new Error('ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are equal. Refusing to start: give each kind of token its own secret.')
   }
   return secrets
 }

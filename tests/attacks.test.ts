@@ -10,7 +10,7 @@ import { snapshot, expectUnchanged } from './harness/attacks/snapshot.ts'
 import { flavour, targets, type Target } from './harness/attacks/targets.ts'
 import type { Device, Reply, RequestOptions } from './harness/device.ts'
 import { decodeJwt, describeReply, expectJsonError, expectStatus } from './harness/expect.ts'
-import { badTokens } from './harness/tokens.ts'
+import { BAD_TOKEN_NAMES, badTokens, wrongKindNames } from './harness/tokens.ts'
 import { newAccount, signUp, type Account } from './harness/users.ts'
 
 type Signed = Account & { device: Device }
@@ -419,20 +419,7 @@ function cookieAttacks(target: Target, scene: () => Promise<Scene>, asAlice: (s:
 
 function tokenAttacks(target: Target, scene: () => Promise<Scene>, _asAlice: (s: Scene) => Device) {
   const { label } = target
-  const TOKEN_NAMES = [
-    'with a tampered payload (another sub, same signature)',
-    'with alg: none and no signature',
-    'signed with a wrong key',
-    'signed with HS384 and the right key',
-    'signed with HS512 and the right key',
-    'signed with the refresh secret (the wrong kind of token)',
-    'that has expired',
-    'that is not valid yet (nbf in the future)',
-    'without exp (it would never expire)',
-    'whose sub names no user',
-    'that is not a JWT at all',
-    'with three parts of garbage',
-  ]
+  const TOKEN_NAMES = [...BAD_TOKEN_NAMES, ...wrongKindNames('access')]
   const withBearer = (token: string) => ({ headers: { Authorization: `Bearer ${token}` } })
 
   for (const route of protectedRoutes(target)) {
@@ -468,7 +455,7 @@ function tokenAttacks(target: Target, scene: () => Promise<Scene>, _asAlice: (s:
 
   if (!target.refresh) return
 
-  const REFRESH_NAMES = TOKEN_NAMES.map((name) => name.replace('refresh secret', 'access secret'))
+  const REFRESH_NAMES = [...BAD_TOKEN_NAMES, ...wrongKindNames('refresh')]
   for (const name of REFRESH_NAMES) {
     test(`${label}: a refresh token ${name} at POST /refresh gets 401 and changes nothing`, async () => {
       const s = await scene()

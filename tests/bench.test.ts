@@ -69,6 +69,11 @@ describe('npm run bench', () => {
       const byStep = (prefix: string) => rows.find((row) => row[0].startsWith(prefix))
       if (byStep('01')) assert.match(byStep('01')![1], /^2/, 'step 01 does two queries per GET /me, and the table must say so')
       if (byStep('02')) assert.equal(byStep('02')![6], 'within 7 days', "step 02's token outlives a logout by up to 7 days")
+      if (byStep('03')) assert.equal(byStep('03')![6], 'within 30 days', "step 03's refresh chain ends 30 days after the login (auth_time), however often the thief rotates it")
+      if (byStep('05')) {
+        assert.equal(byStep('05')![6], 'at once', 'step 05: a logout ends the whole login, the pair the thief rotated first included')
+        assert.equal(byStep('05')![7], 'at once', 'step 05: a password change ends every login at once')
+      }
       if (byStep('06')) {
         assert.match(byStep('06')![1], /^1/, 'step 06 does one query per GET /me')
         assert.equal(byStep('06')![6], 'at once')

@@ -55,6 +55,27 @@ describe('secrets', { concurrency: true }, () => {
     assert.match(exit.stderr, /warning: REFRESH_TOKEN_SECRET is not set/)
   })
 
+  test('in development with both secrets equal: the server refuses to start too, in every mode', async () => {
+    const env = { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET, DATABASE_FILE: ':memory:' }
+    const { child, exited } = runStart(STEP.name, SOLUTION, env)
+    child.stdout!.on('data', (chunk) => /listening on/.test(String(chunk)) && child.kill('SIGKILL'))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+    const exit = await exited
+    clearTimeout(timer)
+    assert.notEqual(exit.code, 0, `with one key for both kinds, only \`typ\` would keep them apart: it must not start:\n${exit.stdout}`)
+    assert.doesNotMatch(exit.stdout, /listening on/, 'it must not listen')
+    assert.match(exit.stderr, /equal/, `the message should say that the secrets are equal, got:\n${exit.stderr}`)
+    assert.match(exit.stderr, /Refusing to start/, 'the message should say that it refuses to start')
+    assert.doesNotMatch(exit.stderr, STACK, `no stack trace, just the sentence:\n${exit.stderr}`)
+  })
+
+  test('loadSecrets refuses equal secrets whatever NODE_ENV says', () => {
+    const same = 'the same secret for both kinds, 32+ bytes long'
+    for (const NODE_ENV of [undefined, 'development', 'test', 'production']) {
+      assert.throws(() => loadSecrets({ NODE_ENV, ACCESS_TOKEN_SECRET: same, REFRESH_TOKEN_SECRET: same }, () => {}), /equal/, `NODE_ENV=${NODE_ENV}: equal secrets must be refused`)
+    }
+  })
+
   test('the development secrets say what they are, and differ from each other', () => {
     for (const key of [DEV.access, DEV.refresh]) {
       assert.match(text(key), /dev-only.*not a secret/, 'a development value must announce that it is not a secret, so nobody ships it')

@@ -55,7 +55,7 @@ export function markdownTable(rows: Row[], settings: Settings, date = new Date()
     `Measured by \`npm run bench\` on ${date.toISOString().slice(0, 10)}: ${machine()}. ` +
     `autocannon on 127.0.0.1, ${settings.connections} connections, ${settings.duration} s per app in rounds of about 0.5 s taken in turn (the median round is shown), after a ${settings.warmup} s warm-up; ` +
     'each app in its own process as `npm start` serves it (in-memory SQLite). ' +
-    'Queries and revocation are counted in-process with the test clock: a thief holds a copy of the credential, and refreshes when refused.'
+    'Queries and revocation are counted in-process with the test clock: a thief holds a copy of the credential, rotates it first where it can, and refreshes when refused.'
   return [...header, ...lines.map((line) => `| ${line} |`), '', note, ''].join('\n')
 }
 

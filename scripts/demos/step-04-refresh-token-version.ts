@@ -4,7 +4,7 @@ import type { Demo } from './narrator.ts'
 
 export const demo: Demo = {
   title: 'Step 04 · refresh token version: one number per user, in every refresh token',
-  next: 'step 05 names every token (jti) and keeps a blacklist of the revoked ones (npm run demo -- step-05).',
+  next: 'step 05 names the login in every token (sid) and keeps a blacklist of the logins that ended (npm run demo -- step-05).',
   async run(n) {
     await n.scene('Alice logs in on her laptop and her phone')
     const laptop = await n.signUp('alice')

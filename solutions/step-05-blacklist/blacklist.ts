@@ -1,44 +1,44 @@
-// The blacklist: the `jti` of every token that must stop working before it expires. A row is kept until
-// the token would have expired anyway; after that, the token's own `exp` refuses it.
+// The blacklist, in two tables. `revoked_families`: the logins that have ended, by their `sid`. Every token
+// names its login, so one row ends all of the login's tokens, those rotated from it included.
+// `revoked_tokens`: the refresh tokens that a rotation used up, by their `jti`; one presented again is reuse.
+// A row is kept until every token it refuses would have expired anyway; after that, their own `exp` does it.
 import type { AppDeps } from '../../lib/app.ts'
-import type { TokenClaims } from './tokens.ts'
+import { REFRESH_TOKEN_SECONDS, type RefreshClaims } from './tokens.ts'
 
-/** What happened when a refresh token was presented at /refresh. */
-export type RefreshTokenUse = 'first use' | 'reused' | 'logged out'
+/** Why a login ended. */
+export type Ending = 'logout' | 'reuse'
 
-/** Query 1 of every authenticated request: has this token been revoked? */
-export async function isRevoked({ db }: AppDeps, jti: string): Promise<boolean> {
-  const row = await db('revoked_tokens').where({ jti }).first()
+/** Query 1 of every authenticated request: has this token's login ended? */
+export async function isFamilyRevoked({ db }: AppDeps, sid: string): Promise<boolean> {
+  const row = await db('revoked_families').where({ sid }).first()
   return row !== undefined
 }
 
-/** Logout: this one token stops working now. Revoking it twice changes nothing. */
-export async function revokeToken(deps: AppDeps, claims: TokenClaims): Promise<void> {
+/** Ends a login: every token of its family stops working now. Ending it twice changes nothing. */
+export async function revokeFamily(deps: AppDeps, sid: string, reason: Ending): Promise<void> {
   await pruneExpired(deps)
-  await deps.db('revoked_tokens').insert(row(claims, 'logout')).onConflict('jti').ignore()
+  // Every token of the login was signed before now and lives 30 days at most: none outlives this row.
+  const expires_at = deps.clock.now() + REFRESH_TOKEN_SECONDS * 1000
+  await deps.db('revoked_families').insert({ sid, expires_at, reason }).onConflict('sid').ignore()
 }
 
 /**
- * Marks a refresh token as used, with one INSERT and no read first: the primary key lets exactly one of
- * several racing requests win. A loser holds a token that was already used, or logged out.
+ * Uses up a refresh token, with one INSERT and no read first: the primary key lets exactly one of several
+ * racing requests win. `false` means it was used before: reuse.
  */
-export async function consumeRefreshToken(deps: AppDeps, claims: TokenClaims): Promise<RefreshTokenUse> {
+export async function consumeRefreshToken(deps: AppDeps, claims: RefreshClaims): Promise<boolean> {
   await pruneExpired(deps)
   try {
-    await deps.db('revoked_tokens').insert(row(claims, 'used'))
-    return 'first use'
+    await deps.db('revoked_tokens').insert({ jti: claims.jti, expires_at: claims.exp * 1000 })
+    return true
   } catch (err: any) {
     if (err?.code !== 'SQLITE_CONSTRAINT') throw err
+    return false
   }
-  const existing = await deps.db('revoked_tokens').where({ jti: claims.jti }).first()
-  return existing?.reason === 'logout' ? 'logged out' : 'reused'
 }
 
-/** A row whose token has expired protects nothing: the token's `exp` refuses it now. */
+/** A row whose tokens have all expired protects nothing: their `exp` refuses them now. */
 export async function pruneExpired({ db, clock }: AppDeps): Promise<void> {
   await db('revoked_tokens').where('expires_at', '<=', clock.now()).delete()
-}
-
-function row(claims: TokenClaims, reason: 'logout' | 'used') {
-  return { jti: claims.jti, expires_at: claims.exp * 1000, reason }
+  await db('revoked_families').where('expires_at', '<=', clock.now()).delete()
 }

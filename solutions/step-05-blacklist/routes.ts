@@ -1,13 +1,12 @@
-// Step 05: blacklist. Every token has an id (jti); revoking one token is a row, revoking them all a version bump.
+// Step 05: blacklist. Every token names its login (sid); ending one login is a row, ending them all a version bump.
 import Router from '@koa/router'
 import type { Context, Next } from 'koa'
 import type { AppDeps } from '../../lib/app.ts'
 import { readBearerToken, sendTokens, unauthorized } from '../../lib/bearer.ts'
-import { forbidden } from '../../lib/errors.ts'
 import { authenticate, findUser, hashNewPassword, publicUser, registerUser, replacePasswordHash } from '../../lib/users.ts'
 import { optionalRefreshTokenFrom, refreshTokenFrom } from '../../lib/validate.ts'
-import { consumeRefreshToken, isRevoked, revokeToken } from './blacklist.ts'
-import { issueTokens, revokeAllForUser, verifyAccessToken, verifyRefreshToken } from './tokens.ts'
+import { consumeRefreshToken, isFamilyRevoked, revokeFamily } from './blacklist.ts'
+import { issueTokens, loginOf, newLogin, revokeAllForUser, verifyAccessToken, verifyRefreshToken } from './tokens.ts'
 
 export function routes(deps: AppDeps) {
   const router = new Router()
@@ -17,7 +16,7 @@ export function routes(deps: AppDeps) {
     const token = readBearerToken(ctx)
     if (!token) throw unauthorized('Log in first: send Authorization: Bearer <accessToken>.', false)
     const claims = verifyAccessToken(deps, token)
-    if (await isRevoked(deps, claims.jti)) throw unauthorized('This access token was revoked by a logout. Log in again.', true)
+    if (await isFamilyRevoked(deps, claims.sid)) throw unauthorized('This login has ended (a logout, or a reused refresh token). Log in again.', true)
     const user = await findUser(deps.db, claims.sub)
     if (!user) throw unauthorized('The user of this token no longer exists.', true)
     if (claims.ver !== user.refresh_token_version) {
@@ -36,14 +35,14 @@ export function routes(deps: AppDeps) {
 
   router.post('/login', async (ctx) => {
     const user = await authenticate(deps, ctx.request.body)
-    sendTokens(ctx, issueTokens(deps, user))
+    sendTokens(ctx, issueTokens(deps, user, newLogin(deps)))
   })
 
   router.get('/me', requireAccessToken, (ctx) => {
     ctx.body = publicUser(ctx.state.user)
   })
 
-  // Strict rotation: every refresh answers a new pair, and the old refresh token is used up.
+  // Strict rotation: every refresh answers a new pair of the same login, and the old refresh token is used up.
   router.post('/refresh', async (ctx) => {
     const claims = verifyRefreshToken(deps, refreshTokenFrom(ctx.request.body))
     const user = await findUser(deps.db, claims.sub)
@@ -51,25 +50,21 @@ export function routes(deps: AppDeps) {
     if (claims.ver !== user.refresh_token_version) {
       throw unauthorized('This refresh token was revoked: its version is out of date. Log in again.', true)
     }
-    const use = await consumeRefreshToken(deps, claims)
-    if (use === 'logged out') throw unauthorized('This refresh token was revoked by a logout. Log in again.', true)
-    if (use === 'reused') {
-      // RFC 9700 §4.14.2: a used refresh token presented again means two parties hold it; revoke them all.
-      await revokeAllForUser(deps.db, user.id)
-      throw unauthorized('This refresh token was already used: someone else may hold it, so every session of this account has ended. Log in again.', true)
+    if (await isFamilyRevoked(deps, claims.sid)) throw unauthorized('This login has ended (a logout, or a reused refresh token). Log in again.', true)
+    if (!(await consumeRefreshToken(deps, claims))) {
+      // RFC 9700 §4.14.2: if both a thief and the owner use a refresh token, one of them presents a used one,
+      // and the server, which cannot tell which, "will revoke the active refresh token": this login's family.
+      await revokeFamily(deps, claims.sid, 'reuse')
+      throw unauthorized('This refresh token was already used, so this login has ended: a copy may be in other hands (or two tabs refreshed at once). Your other devices stay logged in. Log in again.', true)
     }
-    sendTokens(ctx, issueTokens(deps, user))
+    sendTokens(ctx, issueTokens(deps, user, loginOf(claims)))
   })
 
-  // This device only: its access token and, when it sends it, its refresh token. The other devices stay.
+  // This login only: the access token names it, and ending it ends every token of the login, the ones rotated
+  // from it included. A `refreshToken` in the body is accepted and changes nothing more. The other devices stay.
   router.post('/logout', requireAccessToken, async (ctx) => {
-    const refreshToken = optionalRefreshTokenFrom(ctx.request.body)
-    const refreshClaims = refreshToken === undefined ? undefined : verifyRefreshToken(deps, refreshToken)
-    if (refreshClaims && refreshClaims.sub !== ctx.state.claims.sub) {
-      throw forbidden('That refresh token belongs to another account. Nothing was revoked.')
-    }
-    await revokeToken(deps, ctx.state.claims)
-    if (refreshClaims) await revokeToken(deps, refreshClaims)
+    optionalRefreshTokenFrom(ctx.request.body) // still 400 for a body that is not {"refreshToken": "<string>"}
+    await revokeFamily(deps, ctx.state.claims.sid, 'logout')
     ctx.status = 204
   })
 
@@ -87,7 +82,7 @@ export function routes(deps: AppDeps) {
       await revokeAllForUser(trx, user.id)
       return trx('users').where({ id: user.id }).first() // with its new version, for this device's new pair
     })
-    sendTokens(ctx, issueTokens(deps, updated))
+    sendTokens(ctx, issueTokens(deps, updated, newLogin(deps)))
   })
 
   return router

@@ -6,7 +6,7 @@ import { readBearerToken, sendTokens, unauthorized } from '../../lib/bearer.ts'
 import { HttpError } from '../../lib/errors.ts'
 import { authenticate, findUser, hashNewPassword, publicUser, registerUser, replacePasswordHash } from '../../lib/users.ts'
 import { refreshTokenFrom } from '../../lib/validate.ts'
-import { issueTokens, verifyAccessToken, verifyRefreshToken } from './tokens.ts'
+import { issueTokens, loginOf, newLogin, verifyAccessToken, verifyRefreshToken } from './tokens.ts'
 
 export function routes(deps: AppDeps) {
   const router = new Router()
@@ -30,18 +30,18 @@ export function routes(deps: AppDeps) {
 
   router.post('/login', async (ctx) => {
     const user = await authenticate(deps, ctx.request.body)
-    sendTokens(ctx, issueTokens(deps, user))
+    sendTokens(ctx, issueTokens(deps, user, newLogin(deps)))
   })
 
   router.get('/me', requireAccessToken, (ctx) => {
     ctx.body = publicUser(ctx.state.user)
   })
 
-  // Rotation: every refresh answers a new pair. Nothing stops the old refresh token yet.
+  // Rotation: every refresh answers a new pair of the same login. Nothing stops the old refresh token yet.
   router.post('/refresh', async (ctx) => {
     // TODO(3): verify the refresh token from the body (refreshTokenFrom, then verifyRefreshToken), load its
-    //          user (401 if there is none), and answer a new pair with sendTokens and issueTokens.
-    //          README.md → "Exercise 3" has hints.
+    //          user (401 if there is none), and answer a new pair of the same login with sendTokens and
+    //          issueTokens(deps, user, loginOf(claims)). README.md → "Exercise 3" has hints.
     throw new NotImplemented('step-03 TODO(3): rotate the refresh token in POST /refresh (routes.ts)')
   })
 
@@ -57,11 +57,12 @@ export function routes(deps: AppDeps) {
     )
   })
 
-  // The hash changes and this device gets a fresh pair; every other refresh token keeps working.
+  // The hash changes and this device gets a fresh pair (the password was just checked: a new login);
+  // every other refresh token keeps working.
   router.post('/password', requireAccessToken, async (ctx) => {
     const user = ctx.state.user
     await replacePasswordHash(deps.db, user, await hashNewPassword(deps, user, ctx.request.body))
-    sendTokens(ctx, issueTokens(deps, user))
+    sendTokens(ctx, issueTokens(deps, user, newLogin(deps)))
   })
 
   return router

@@ -5,7 +5,7 @@ import type { AppDeps } from '../../lib/app.ts'
 import { readBearerToken, sendTokens, unauthorized } from '../../lib/bearer.ts'
 import { authenticate, findUser, hashNewPassword, publicUser, registerUser, replacePasswordHash } from '../../lib/users.ts'
 import { refreshTokenFrom } from '../../lib/validate.ts'
-import { issueTokens, revokeAllForUser, verifyAccessToken, verifyRefreshToken } from './tokens.ts'
+import { issueTokens, loginOf, newLogin, revokeAllForUser, verifyAccessToken, verifyRefreshToken } from './tokens.ts'
 
 export function routes(deps: AppDeps) {
   const router = new Router()
@@ -29,20 +29,20 @@ export function routes(deps: AppDeps) {
 
   router.post('/login', async (ctx) => {
     const user = await authenticate(deps, ctx.request.body)
-    sendTokens(ctx, issueTokens(deps, user))
+    sendTokens(ctx, issueTokens(deps, user, newLogin(deps)))
   })
 
   router.get('/me', requireAccessToken, (ctx) => {
     ctx.body = publicUser(ctx.state.user)
   })
 
-  // Rotation: every refresh answers a new pair. A token of an older version has been revoked.
+  // Rotation: every refresh answers a new pair of the same login. A token of an older version has been revoked.
   router.post('/refresh', async (ctx) => {
     const claims = verifyRefreshToken(deps, refreshTokenFrom(ctx.request.body))
     const user = await findUser(deps.db, claims.sub)
     if (!user) throw unauthorized('The user of this refresh token no longer exists.', true)
     // TODO(3): refuse (401) a refresh token whose `ver` is not the user's refresh_token_version; then answer
-    //          the new pair as step 03 did: sendTokens(ctx, issueTokens(deps, user)).
+    //          the new pair as step 03 did: sendTokens(ctx, issueTokens(deps, user, loginOf(claims))).
     //          README.md → "Exercise 3" has hints.
     throw new NotImplemented('step-04 TODO(3): compare the token version with the user row in POST /refresh (routes.ts)')
   })
@@ -67,7 +67,7 @@ export function routes(deps: AppDeps) {
       await revokeAllForUser(trx, user.id)
       return trx('users').where({ id: user.id }).first() // with its new version, for this device's new pair
     })
-    sendTokens(ctx, issueTokens(deps, updated))
+    sendTokens(ctx, issueTokens(deps, updated, newLogin(deps)))
   })
 
   return router

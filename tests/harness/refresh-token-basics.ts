@@ -5,14 +5,16 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { DAY, MINUTE } from '../../lib/clock.ts'
 import type { StepName } from '../../lib/steps.ts'
+import { algorithmTests } from './algorithms.ts'
 import { startApp } from './app.ts'
 import { decodeJwt, expectJsonError, expectStatus } from './expect.ts'
-import { badTokens } from './tokens.ts'
+import { BAD_TOKEN_NAMES, badTokens, wrongKindNames } from './tokens.ts'
 import { signUp } from './users.ts'
 
-const BAD_TOKENS = ['with a tampered payload (another sub, same signature)', 'with alg: none and no signature', 'signed with a wrong key',
-  'signed with HS384 and the right key', 'signed with HS512 and the right key', 'that has expired', 'that is not valid yet (nbf in the future)',
-  'without exp (it would never expire)', 'whose sub names no user', 'that is not a JWT at all', 'with three parts of garbage']
+const THIRTY_DAYS = 30 * 24 * 3600
+
+/** The `typ` of a token's header: what kind of token it says it is. */
+const typOf = (token: string | undefined) => JSON.parse(Buffer.from(String(token).split('.')[0], 'base64url').toString()).typ
 
 export function refreshTokenBasics(STEP: StepName) {
     test('login answers a 15-minute access token and a 30-day refresh token', async (t) => {
@@ -25,7 +27,10 @@ export function refreshTokenBasics(STEP: StepName) {
       const access = decodeJwt(reply.body.accessToken)
       const refresh = decodeJwt(reply.body.refreshToken)
       assert.equal(access.exp - access.iat, 15 * 60, 'the access token should live 15 minutes')
-      assert.equal(refresh.exp - refresh.iat, 30 * 24 * 3600, 'the refresh token should live 30 days')
+      assert.equal(refresh.exp - refresh.iat, THIRTY_DAYS, 'the refresh token should live 30 days')
+      assert.equal(typOf(reply.body.accessToken), 'at+jwt', 'the access token says what it is: header typ at+jwt (RFC 9068)')
+      assert.equal(typOf(reply.body.refreshToken), 'refresh+jwt', 'the refresh token says what it is: header typ refresh+jwt')
+      assert.equal(refresh.auth_time, refresh.iat, 'the refresh token carries `auth_time`, the time of the login (now, at a login)')
       const me = await device.me()
       expectStatus(me, 200)
       assert.equal(access.sub, me.body.user.id, 'the access token `sub` is the user id, as a string')
@@ -70,15 +75,41 @@ export function refreshTokenBasics(STEP: StepName) {
       expectStatus(await device.me(), 200)
     })
 
-    test('a refresh token dies after 30 days', async (t) => {
+    test('a refresh token dies after 30 days, counted from the login, however often it was rotated', async (t) => {
       const app = await startApp(t, STEP)
       const { device } = await signUp(app)
       const old = device.copy('old')
+      const login = decodeJwt(device.refreshToken)
       app.clock.advance(29 * DAY)
       expectStatus(await device.refresh(), 200, 'a refresh token should still work after 29 days')
+      const rotated = decodeJwt(device.refreshToken)
+      assert.equal(rotated.auth_time, login.auth_time, 'rotation keeps `auth_time`: the new refresh token descends from the same login')
+      assert.ok(rotated.exp <= rotated.auth_time + THIRTY_DAYS, `a rotated refresh token must expire by auth_time + 30 days, but its exp is ${(rotated.exp - rotated.auth_time) / 86400} days after the login`)
       app.clock.advance(1 * DAY)
       expectJsonError(await old.refresh(), 401, 'a refresh token older than 30 days must be refused (verify with the clock)')
-      expectStatus(await device.refresh(), 200, 'the refresh token minted on day 29 is good until day 59')
+      expectJsonError(await device.refresh(), 401, 'the refresh token minted on day 29 dies with its login on day 30: sign exp = auth_time + 30 days, not now + 30 days')
+    })
+
+    test('a refresh chain never outlives its login: rotated every 3 days, it is refused from day 30 on, and a probe kept alive 100 days fails', async (t) => {
+      const app = await startApp(t, STEP)
+      const { device } = await signUp(app)
+      let day = 0
+      while (day + 3 < 30) {
+        app.clock.advance(3 * DAY)
+        day += 3
+        expectStatus(await device.refresh(), 200, `day ${day}: a refresh within 30 days of the login works`)
+        const claims = decodeJwt(device.refreshToken)
+        assert.ok(claims.exp <= claims.auth_time + THIRTY_DAYS, `day ${day}: a rotated refresh token must not outlive auth_time + 30 days`)
+      }
+      let refused = 0
+      while (day + 3 <= 100) {
+        app.clock.advance(3 * DAY)
+        day += 3
+        const reply = await device.refresh()
+        if (reply.status === 401) refused++
+        else expectJsonError(reply, 401, `day ${day}: a login ${day} days old must be refused at /refresh, however often it was rotated (exp = auth_time + 30 days)`)
+      }
+      assert.equal(refused, 24, 'every try from day 30 to day 100 is refused')
     })
 
     test('/refresh without a refresh token, or with one that is not a string, gets 400', async (t) => {
@@ -107,8 +138,10 @@ export function refreshTokenBasics(STEP: StepName) {
       }
     })
 
+    algorithmTests(STEP, 'verify with algorithms: ["HS256"]')
+
     describe('every bad access token gets 401', () => {
-      for (const name of BAD_TOKENS) {
+      for (const name of [...BAD_TOKEN_NAMES, ...wrongKindNames('access')]) {
         test(`an access token ${name} gets 401`, async (t) => {
           const app = await startApp(t, STEP)
           const { device } = await signUp(app)
@@ -116,21 +149,21 @@ export function refreshTokenBasics(STEP: StepName) {
           const attacker = app.device('attacker')
           attacker.accessToken = badTokens(app, device.accessToken!, 'access')[name]
           const reply = await attacker.me()
-          expectJsonError(reply, 401, 'verify with algorithms: ["HS256"], the clock, and require `exp`')
+          expectJsonError(reply, 401, 'verify with algorithms: ["HS256"], the clock, require `exp`, and check typ at+jwt')
           assert.match(reply.headers.get('www-authenticate') ?? '', /^Bearer/, 'a 401 must carry WWW-Authenticate: Bearer')
         })
       }
     })
 
     describe('every bad refresh token gets 401', () => {
-      for (const name of [...BAD_TOKENS, 'signed with the access secret (the wrong kind of token)']) {
+      for (const name of [...BAD_TOKEN_NAMES, ...wrongKindNames('refresh')]) {
         test(`a refresh token ${name} gets 401`, async (t) => {
           const app = await startApp(t, STEP)
           const { device } = await signUp(app)
           await signUp(app, 'bob')
           const attacker = app.device('attacker')
           attacker.refreshToken = badTokens(app, device.refreshToken!, 'refresh')[name]
-          expectJsonError(await attacker.refresh(), 401, 'verify with secrets.refresh, algorithms: ["HS256"], the clock; require `exp`')
+          expectJsonError(await attacker.refresh(), 401, 'verify with secrets.refresh, algorithms: ["HS256"], the clock; require `exp`; check typ refresh+jwt')
         })
       }
     })
