@@ -34,22 +34,39 @@ const randomId = () => randomBytes(32).toString('base64url')
 /** A new 256-bit key: what an operator generates to replace a leaked one. */
 export const newKey = () => createSecretKey(randomBytes(32))
 
-/** A step's app on a SQLite file in a temporary folder, so that it can be stopped and started again on it. */
-export async function startOnFile(t: TestContext, step: StepName): Promise<{ app: TestApp; restart(options: Omit<StartOptions, 'databaseFile'>): Promise<TestApp> }> {
+export interface AppOnFile {
+  app: TestApp
+  /** Stops the app and starts it again on the same file, as a deploy would, with these options (new secrets). */
+  restart(options: Omit<StartOptions, 'databaseFile' | 'dir'>): Promise<TestApp>
+  close(): Promise<void>
+}
+
+/**
+ * A step's app on a SQLite file in a temporary folder, so that it can be stopped and started again on it.
+ * With a test context it cleans up after the test; without one (a demo), call close().
+ */
+export async function startOnFile(t: TestContext | undefined, step: StepName, options: Pick<StartOptions, 'dir'> = {}): Promise<AppOnFile> {
   const folder = mkdtempSync(join(tmpdir(), `workshop-${step}-`))
-  t.after(() => rmSync(folder, { recursive: true, force: true }))
   const databaseFile = join(folder, 'app.sqlite')
-  let current = await startApp(undefined, step, { databaseFile })
-  t.after(() => current.close())
+  let current: TestApp | undefined = await startApp(undefined, step, { ...options, databaseFile })
+  const stop = async () => {
+    const app = current
+    current = undefined
+    await app?.close()
+  }
+  const close = async () => {
+    await stop()
+    rmSync(folder, { recursive: true, force: true })
+  }
+  t?.after(close)
   return {
     app: current,
-    /** Stops the app and starts it again on the same file, as a deploy would; the devices follow it to its new port. */
-    async restart(options) {
-      await current.close()
-      const next = await startApp(undefined, step, { ...options, databaseFile })
-      current = next
-      return next
+    async restart(restartOptions) {
+      await stop()
+      current = await startApp(undefined, step, { ...options, ...restartOptions, databaseFile })
+      return current
     },
+    close,
   }
 }
 
