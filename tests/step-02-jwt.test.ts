@@ -123,9 +123,11 @@ describe('step 02 · stateless JWT', () => {
     expectStatus(await thief.me(), 200, "changing the password does not touch the thief's token")
   })
 
-  // What JWT costs once invalidation is solved (CONTRACT.md). These stay open through step 05, which solves
-  // invalidation, and only step 06 closes them. The first of them, a script in the page that takes the
-  // credential away, needs a real browser and the app's page: it has its own test, with the page's.
+  // What JWT costs once invalidation is solved. These stay open through step 05, which solves invalidation,
+  // and only step 06 closes them (step 03's suite has the fifth, the race between two tabs).
+  // The first cost, a script in the page takes the credential away, needs a real browser and the app's page
+  // (tests/harness/browser.ts): its gap test goes here, `gap (closed in step-06): a script in the page …`,
+  // built together with the page.
 
   test('gap (closed in step-06): the signing secret is every account\'s key: with ACCESS_TOKEN_SECRET alone, a token for a user who never logged in works', async (t) => {
     const app = await startApp(t, STEP)
