@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkMe, logIn, measure, medianLoad, startServer, warmUp, type Load, type Server } from './bench/load.ts'
 import { machine, markdownTable, queriesText, svgChart, type Row, type Settings } from './bench/report.ts'
-import { queriesPerMe, stolenCredentialRefused } from './bench/scenarios.ts'
+import { credentialBytesPerMe, queriesPerMe, stolenCredentialRefused, untilItExpires } from './bench/scenarios.ts'
 import { ROOT, STEPS, stepDir, stepExists, type StepName } from '../lib/steps.ts'
 
 const USAGE = `Usage: npm run bench [-- --duration <seconds>] [--connections <n>] [--out <dir>]
@@ -55,38 +55,49 @@ const LABELS: Record<StepName, string> = {
 }
 const CEILING_DIR = join(ROOT, 'scripts', 'bench', 'ceiling')
 const CEILING_LABEL = 'ceiling: no auth'
+// JWT's promise at its purest, beside the steps: a token trusted as it stands, without loading the user.
+const CLAIMS_ONLY_DIR = join(ROOT, 'scripts', 'bench', 'claims-only')
+const CLAIMS_ONLY_LABEL = 'claims-only JWT'
 
 interface Target {
   label: string
   dir: string
   step?: StepName
+  /** The bare route: no account, no credential, no theft to replay. */
+  ceiling?: boolean
+  /** Nothing in it can revoke a token: a refusal is the token's own expiry, and the table says so. */
+  revokesNothing?: boolean
 }
 
 async function main() {
   const options = parseOptions()
   const steps = STEPS.filter((step) => stepExists(step, 'solutions'))
   const targets: Target[] = [
-    { label: CEILING_LABEL, dir: CEILING_DIR },
+    { label: CEILING_LABEL, dir: CEILING_DIR, ceiling: true },
+    { label: CLAIMS_ONLY_LABEL, dir: CLAIMS_ONLY_DIR, revokesNothing: true },
     ...steps.map((step) => ({ label: LABELS[step], dir: stepDir(step, 'solutions'), step })),
   ]
   const missing = STEPS.filter((step) => !steps.includes(step))
-  console.log(`bench: ${steps.length} solutions and a bare route, on ${machine()}`)
+  console.log(`bench: ${steps.length} solutions, a claims-only JWT and a bare route, on ${machine()}`)
   if (missing.length) console.log(`  (not in solutions/ yet, so not measured: ${missing.join(', ')})`)
 
   // 1. In-process, with the test clock: the numbers that do not depend on the machine.
   console.log('\ncounting queries per GET /me and replaying a theft against each step (in-process, test clock)')
-  const facts = new Map<string, Pick<Row, 'queries' | 'afterLogout' | 'afterPasswordChange'>>()
+  type Facts = Pick<Row, 'queries' | 'bytes' | 'afterLogout' | 'afterPasswordChange'>
+  const facts = new Map<string, Facts>()
   for (const target of targets) {
-    const step = target.step ?? 'step-01-sessions' // the ceiling only needs a name; its folder is what is loaded
-    const queries = await queriesPerMe(step, target.dir, target.step !== undefined)
-    const fact: Pick<Row, 'queries' | 'afterLogout' | 'afterPasswordChange'> = { queries }
-    if (target.step) {
-      fact.afterLogout = await stolenCredentialRefused(target.step, target.dir, 'logout')
-      fact.afterPasswordChange = await stolenCredentialRefused(target.step, target.dir, 'password change')
+    const step = target.step ?? 'step-02-jwt' // a bench-only app only needs a name; its folder is what is loaded
+    const queries = await queriesPerMe(step, target.dir, !target.ceiling)
+    const bytes = await credentialBytesPerMe(step, target.dir, !target.ceiling)
+    const fact: Facts = { queries, bytes }
+    if (!target.ceiling) {
+      const word = target.revokesNothing ? untilItExpires : (verdict: string) => verdict
+      fact.afterLogout = word(await stolenCredentialRefused(step, target.dir, 'logout'))
+      fact.afterPasswordChange = word(await stolenCredentialRefused(step, target.dir, 'password change'))
     }
     facts.set(target.label, fact)
-    const revocation = target.step ? `   stolen credential refused: ${fact.afterLogout} after logout, ${fact.afterPasswordChange} after a password change` : ''
-    console.log(`  ${target.label.padEnd(22)} queries: ${queriesText(queries).padEnd(24)}${revocation}`)
+    const revocation = target.ceiling ? '' : `   stolen credential refused: ${fact.afterLogout} after logout, ${fact.afterPasswordChange} after a password change`
+    console.log(`  ${target.label.padEnd(22)} queries: ${queriesText(queries).padEnd(24)}credential: ${String(bytes).padStart(3)} bytes${revocation}`)
   }
 
   // 2. Under load: every app in its own process, started together, then measured one at a time.
@@ -103,7 +114,7 @@ async function main() {
       targets.map(async (target) => {
         const server = await startServer(target.dir)
         servers.push(server)
-        const headers = target.step ? await logIn(server.url) : {}
+        const headers = target.ceiling ? {} : await logIn(server.url)
         await checkMe(server.url, headers)
         return { target, server, headers }
       }),
@@ -121,7 +132,7 @@ async function main() {
     }
     for (const [i, { target }] of ready.entries()) {
       const load = medianLoad(results[i])
-      rows.push({ label: target.label, ceiling: !target.step, load, ...facts.get(target.label)! })
+      rows.push({ label: target.label, ceiling: !!target.ceiling, benchOnly: !target.step, load, ...facts.get(target.label)! })
       console.log(`  ${target.label.padEnd(22)} ${Math.round(load.requestsPerSecond).toString().padStart(7)} req/s   p50 ${load.p50.toFixed(2)} ms   p99 ${load.p99.toFixed(2)} ms   (median of ${rounds})`)
     }
   } finally {

@@ -29,7 +29,7 @@ function tableRows(markdown: string): string[][] {
 }
 
 describe('npm run bench', () => {
-  test('a short run measures every solution and the ceiling, and writes a complete table and a chart', { timeout: 11 * 60_000 }, async () => {
+  test('a short run measures every solution, the claims-only JWT and the ceiling, and writes a complete table and a chart', { timeout: 11 * 60_000 }, async () => {
     const out = mkdtempSync(join(tmpdir(), 'bench-'))
     const committed = join(ROOT, 'slides', 'bench.md')
     const before = (() => {
@@ -48,35 +48,50 @@ describe('npm run bench', () => {
       assert.ok(result.stdout.includes(markdown.split('\n')[0]), 'it prints the table at the end')
       const [header, ...rows] = tableRows(markdown)
       const solutions = STEPS.filter((step) => stepExists(step, 'solutions'))
-      assert.equal(rows.length, solutions.length + 1, `one row per solution (${solutions.length}) and one for the ceiling`)
+      assert.equal(rows.length, solutions.length + 2, `one row per solution (${solutions.length}), one for the claims-only JWT and one for the ceiling`)
+      assert.match(header[2], /bytes of credential per request/, 'the third column: the bytes of credential every request carries')
       for (const row of rows) {
         assert.equal(row.length, header.length, `row "${row[0]}" has ${row.length} cells, the header ${header.length}`)
         for (const cell of row) assert.ok(cell.length > 0, `row "${row[0]}" has an empty cell`)
         assert.match(row[1], /^\d+/, `row "${row[0]}": queries per GET /me should be counted`)
-        assert.match(row[2], /^[\d,]+$/, `row "${row[0]}": requests/s should be a number`)
-        assert.match(row[3], /^\d+ %$/, `row "${row[0]}": the share of the ceiling`)
-        assert.match(row[4], /^[\d.]+ ms$/, `row "${row[0]}": p50`)
-        assert.match(row[5], /^[\d.]+ ms$/, `row "${row[0]}": p99`)
+        assert.match(row[2], /^\d+$/, `row "${row[0]}": the bytes of credential per request should be counted`)
+        assert.match(row[3], /^[\d,]+$/, `row "${row[0]}": requests/s should be a number`)
+        assert.match(row[4], /^\d+ %$/, `row "${row[0]}": the share of the ceiling`)
+        assert.match(row[5], /^[\d.]+ ms$/, `row "${row[0]}": p50`)
+        assert.match(row[6], /^[\d.]+ ms$/, `row "${row[0]}": p99`)
       }
       assert.match(rows[0][0], /ceiling/, 'the first row is the ceiling')
-      assert.equal(rows[0][3], '100 %')
+      assert.equal(rows[0][2], '0', 'the ceiling carries no credential')
+      assert.equal(rows[0][4], '100 %')
+      const claimsOnly = rows[1]
+      assert.match(claimsOnly[0], /claims-only JWT/, 'the second row: a JWT trusted as it stands, without loading the user')
+      assert.equal(claimsOnly[1], '0', 'the claims-only JWT runs no query on GET /me')
+      assert.ok(Number(claimsOnly[2]) > 150, `the claims-only JWT carries the id and the email on every request: ${claimsOnly[2]} bytes`)
+      assert.equal(claimsOnly[7], 'never, until it expires (15 min)', 'nothing reaches a claims-only token after a logout: it dies at its exp')
+      assert.equal(claimsOnly[8], 'never, until it expires (15 min)', 'nor after a password change')
       for (const [i, step] of solutions.entries()) {
-        const row = rows[i + 1]
-        assert.ok(row[0].startsWith(step.slice(5, 7)), `row ${i + 1} should be ${step}, got "${row[0]}"`)
-        assert.match(row[6], /^(at once|within .+|not within .+)$/, `${step}: how a stolen credential fares after logout`)
-        assert.match(row[7], /^(at once|within .+|not within .+)$/, `${step}: and after a password change`)
+        const row = rows[i + 2]
+        assert.ok(row[0].startsWith(step.slice(5, 7)), `row ${i + 2} should be ${step}, got "${row[0]}"`)
+        assert.match(row[7], /^(at once|within .+|not within .+)$/, `${step}: how a stolen credential fares after logout`)
+        assert.match(row[8], /^(at once|within .+|not within .+)$/, `${step}: and after a password change`)
       }
       const byStep = (prefix: string) => rows.find((row) => row[0].startsWith(prefix))
       if (byStep('01')) assert.match(byStep('01')![1], /^2/, 'step 01 does two queries per GET /me, and the table must say so')
-      if (byStep('02')) assert.equal(byStep('02')![6], 'within 7 days', "step 02's token outlives a logout by up to 7 days")
-      if (byStep('03')) assert.equal(byStep('03')![6], 'within 30 days', "step 03's refresh chain ends 30 days after the login (auth_time), however often the thief rotates it")
+      for (const prefix of ['01', '06']) {
+        if (byStep(prefix)) assert.ok(Number(byStep(prefix)![2]) < 64, `step ${prefix}'s \`sid\` cookie is a few dozen bytes, got ${byStep(prefix)![2]}`)
+      }
+      for (const prefix of ['02', '03', '04', '05']) {
+        if (byStep(prefix)) assert.ok(Number(byStep(prefix)![2]) > 150, `step ${prefix}'s bearer token is well over a hundred bytes, got ${byStep(prefix)![2]}`)
+      }
+      if (byStep('02')) assert.equal(byStep('02')![7], 'within 7 days', "step 02's token outlives a logout by up to 7 days")
+      if (byStep('03')) assert.equal(byStep('03')![7], 'within 30 days', "step 03's refresh chain ends 30 days after the login (auth_time), however often the thief rotates it")
       if (byStep('05')) {
-        assert.equal(byStep('05')![6], 'at once', 'step 05: a logout ends the whole login, the pair the thief rotated first included')
-        assert.equal(byStep('05')![7], 'at once', 'step 05: a password change ends every login at once')
+        assert.equal(byStep('05')![7], 'at once', 'step 05: a logout ends the whole login, the pair the thief rotated first included')
+        assert.equal(byStep('05')![8], 'at once', 'step 05: a password change ends every login at once')
       }
       if (byStep('06')) {
         assert.match(byStep('06')![1], /^1/, 'step 06 does one query per GET /me')
-        assert.equal(byStep('06')![6], 'at once')
+        assert.equal(byStep('06')![7], 'at once')
       }
 
       const svg = readFileSync(join(out, 'bench.svg'), 'utf8')

@@ -5,7 +5,8 @@ import { startApp } from './harness/app.ts'
 import { decodeJwt, expectJsonError, expectStatus } from './harness/expect.ts'
 import { algorithmTests } from './harness/algorithms.ts'
 import { BAD_TOKEN_NAMES, badTokens, wrongKindNames } from './harness/tokens.ts'
-import { expectPasswordChanged, logInAnotherDevice, signUp } from './harness/users.ts'
+import { expectPasswordChanged, logInAnotherDevice, newAccount, signUp } from './harness/users.ts'
+import { follow, forgeAccessToken, newKey, SESSION_COOKIE_BYTES, startOnFile, stillSignedIn } from './harness/jwt-costs.ts'
 
 const STEP = 'step-02-jwt'
 
@@ -120,5 +121,52 @@ describe('step 02 · stateless JWT', () => {
     const changed = await alice.device.changePassword(alice.password, 'a brand new passphrase')
     assert.ok(changed.status === 200 || changed.status === 204, `the password change should succeed, but ${changed.status}`)
     expectStatus(await thief.me(), 200, "changing the password does not touch the thief's token")
+  })
+
+  // What JWT costs once invalidation is solved. These stay open through step 05, which solves invalidation,
+  // and only step 06 closes them (step 03's suite has the fifth, the race between two tabs).
+  // The first cost, a script in the page takes the credential away, needs a real browser and the app's page
+  // (tests/harness/browser.ts): its gap test goes here, `gap (closed in step-06): a script in the page …`,
+  // built together with the page.
+
+  test('gap (closed in step-06): the signing secret is every account\'s key: with ACCESS_TOKEN_SECRET alone, a token for a user who never logged in works', async (t) => {
+    const app = await startApp(t, STEP)
+    const victim = newAccount('victim')
+    const registered = await app.device('victim').register(victim.email, victim.password)
+    expectStatus(registered, 201, 'the victim registers, and never logs in')
+    // The forger has the secret (a leaked .env, a log line, a backup) and the victim's user id; no password,
+    // no login, no row. See forgeAccessToken for what each claim needs and where the forger gets it.
+    const forger = app.device('forger')
+    forger.accessToken = forgeAccessToken(app.secrets.access, app.clock, registered.body.user.id)
+    const me = await forger.me()
+    expectStatus(me, 200, 'a token signed with the access secret is believed, whoever signed it: the key opens every account, and there is no row to delete')
+    assert.equal(me.body.user.email, victim.email, 'the forged token is the victim\'s account')
+  })
+
+  test('gap (closed in step-06): rotating the signing secrets, the only cure for a leaked one, logs everybody out', async (t) => {
+    const { app, restart } = await startOnFile(t, STEP)
+    const alice = await signUp(app, 'alice')
+    const bob = await signUp(app, 'bob')
+    expectStatus(await alice.device.me(), 200)
+    // After a leak, the server restarts on the same database with new keys: a new ACCESS_TOKEN_SECRET ends
+    // every step-02 login; from step 03 on the new REFRESH_TOKEN_SECRET is the one that ends every login (a new
+    // access secret alone costs each client one refresh: the refresh-token suites measure it). Keeping the
+    // old key beside the new one for an overlap (a `kid` looked up in an allow-list) would spare the users,
+    // and keep every token the leaked key can mint working for the whole overlap.
+    const rotated = await restart({ secrets: { access: newKey(), refresh: newKey() } })
+    for (const { device } of [alice, bob]) {
+      const after = await stillSignedIn(follow(device, rotated))
+      assert.equal(after.signedIn, false, `${device.name} is still signed in after the keys changed (${after.statuses.join(', ')}): a credential that only a key vouches for dies with the key`)
+    }
+    expectStatus(await logInAnotherDevice(rotated, alice).then((d) => d.me()), 200, 'the users are still there: only their logins ended, and each must log in again')
+  })
+
+  test(`gap (closed in step-06): every request carries the token: more than twice the ${SESSION_COOKIE_BYTES} bytes of a session cookie`, async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app)
+    expectStatus(await device.me(), 200)
+    const bytes = device.credentialBytes()
+    // Claims, header and signature ride on every request; a session id is 256 random bits and a name.
+    assert.ok(bytes > 2 * SESSION_COOKIE_BYTES, `GET /me carried ${bytes} bytes of credential (${Object.keys(device.credentialHeaders()).join(', ')}); a \`sid\` cookie of 256 bits is ${SESSION_COOKIE_BYTES}`)
   })
 })

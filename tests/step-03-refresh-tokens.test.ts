@@ -75,4 +75,26 @@ describe('step 03 · refresh tokens', () => {
     expectStatus(await device.refresh(), 200, 'the device rotates its refresh token')
     expectStatus(await thief.refresh(), 200, 'rotation hands out a new refresh token, but nothing marks the old one as used')
   })
+
+  // What JWT costs once invalidation is solved (CONTRACT.md), the refresh token's share. Steps 03 and 04 do
+  // not enforce rotation, step 05 does: a rotating token step gets reuse detection or a harmless race between
+  // two tabs, never both. Step 05's suite races ten copies and checks the mechanics (exactly one 200, the
+  // winner's pair dies too, the phone stays); this test states the cost. Step 06 has nothing to rotate.
+  test('gap (closed in step-06): two tabs refresh at once with one refresh token: the race logs the device out, unless a used refresh token keeps working', async (t) => {
+    const app = await startApp(t, STEP)
+    const { device } = await signUp(app, 'alice', 'browser')
+    const used = device.copy('replay of the raced token')
+    const tabs = [device.copy('tab 1'), device.copy('tab 2')] // one browser's storage: both tabs hold the same pair
+    const raced = await Promise.all(tabs.map((tab) => tab.refresh()))
+    const signedIn: boolean[] = []
+    for (const tab of tabs) signedIn.push((await tab.me()).status === 200)
+    const replay = await used.refresh()
+    const raceLoggedOut = signedIn.every((alive) => !alive)
+    const usedStillWorks = replay.status === 200
+    assert.ok(
+      raceLoggedOut || usedStillWorks,
+      `two tabs refreshed at once (${raced.map((reply) => reply.status).join(' and ')}); afterwards tab 1 is ${signedIn[0] ? 'signed in' : 'logged out'}, tab 2 ${signedIn[1] ? 'signed in' : 'logged out'}, and the raced refresh token replayed gets ${replay.status}: ` +
+        'with a rotating refresh token, either the loser counts as reuse and the login ends (the winner\'s new pair too), or nothing marks a used token and a thief\'s replay works as well',
+    )
+  })
 })

@@ -162,6 +162,7 @@ describe('step 05 · blacklist', () => {
     expectStatus(await phone.refresh(), 200, 'the phone keeps refreshing: anyone holding an old laptop token must not be able to log the user out everywhere')
   })
 
+  // The mechanics of the race. What it costs a user (two tabs of one browser logged out) is a gap test of step 03's suite.
   test('ten concurrent refreshes with one token (strict rotation): one 200, nine 401, and the winner\'s new pair is dead too; the phone stays', async (t) => {
     const app = await startApp(t, STEP)
     const alice = await signUp(app, 'alice', 'laptop')

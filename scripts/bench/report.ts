@@ -7,7 +7,11 @@ export interface Row {
   /** `01 sessions`, or the ceiling's name. */
   label: string
   ceiling: boolean
+  /** An app of the bench's own (the ceiling, the claims-only JWT), not a step: its label is set in italics. */
+  benchOnly?: boolean
   queries: Queries
+  /** Bytes of credential that every GET /me carries: its `Cookie` or `Authorization` header line. */
+  bytes: number
   load: Load
   afterLogout?: string
   afterPasswordChange?: string
@@ -36,13 +40,14 @@ export function queriesText({ steady, afterIdle }: Queries): string {
 export function markdownTable(rows: Row[], settings: Settings, date = new Date()): string {
   const ceiling = rows.find((row) => row.ceiling)!
   const header = [
-    '| GET /me | queries | requests/s | of the ceiling | p50 | p99 | a stolen credential is refused, after logout | after a password change |',
-    '|---|---:|---:|---:|---:|---:|---|---|',
+    '| GET /me | queries | bytes of credential per request | requests/s | of the ceiling | p50 | p99 | a stolen credential is refused, after logout | after a password change |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---|',
   ]
   const lines = rows.map((row) =>
     [
-      row.ceiling ? `*${row.label}*` : row.label,
+      row.ceiling || row.benchOnly ? `*${row.label}*` : row.label,
       queriesText(row.queries),
+      String(row.bytes),
       integer.format(row.load.requestsPerSecond),
       percent(row, ceiling),
       ms(row.load.p50),
@@ -55,7 +60,8 @@ export function markdownTable(rows: Row[], settings: Settings, date = new Date()
     `Measured by \`npm run bench\` on ${date.toISOString().slice(0, 10)}: ${machine()}. ` +
     `autocannon on 127.0.0.1, ${settings.connections} connections, ${settings.duration} s per app in rounds of about 0.5 s taken in turn (the median round is shown), after a ${settings.warmup} s warm-up; ` +
     'each app in its own process as `npm start` serves it (in-memory SQLite). ' +
-    'Queries and revocation are counted in-process with the test clock: a thief holds a copy of the credential, rotates it first where it can, and refreshes when refused.'
+    'Queries, bytes and revocation are counted in-process with the test clock: the bytes are the `Cookie` or `Authorization` line of the request; a thief holds a copy of the credential, rotates it first where it can, and refreshes when refused. ' +
+    'The claims-only JWT is no step: a 15-minute access token carrying the id and the email, trusted as it stands (`scripts/bench/claims-only`).'
   return [...header, ...lines.map((line) => `| ${line} |`), '', note, ''].join('\n')
 }
 
@@ -82,8 +88,8 @@ export function svgChart(rows: Row[], settings: Settings): string {
     const full = Math.round((barMax * row.load.requestsPerSecond) / scaleMax)
     const cut = full > cutBar
     const barWidth = Math.max(2, cut ? cutBar : full)
-    const kind = row.ceiling ? 'ceiling' : row.queries.steady >= 2 ? 'two' : 'one'
-    const queries = `${row.queries.steady} ${row.queries.steady === 1 ? 'query' : 'queries'}`
+    const kind = row.ceiling ? 'ceiling' : row.queries.steady === 0 ? 'none' : row.queries.steady >= 2 ? 'two' : 'one'
+    const queries = `${row.queries.steady} ${row.queries.steady === 1 ? 'query' : 'queries'}${row.ceiling ? '' : ` · ${row.bytes} B`}`
     const lines = [
       `  <text class="name" x="${barX - 16}" y="${y + 26}">${escapeXml(row.label)}</text>`,
       `  <text class="small" x="${barX - 16}" y="${y + 50}">${queries}</text>`,
@@ -110,11 +116,12 @@ export function svgChart(rows: Row[], settings: Settings): string {
     .bar.one { fill: #1f2937; }
     .bar.two { fill: #b91c1c; }
     .bar.ceiling { fill: #9ca3af; }
+    .bar.none { fill: #1d4ed8; }
     .cut { stroke: #ffffff; stroke-width: 6; fill: none; }
   </style>
   <rect width="${width}" height="${height}" fill="#ffffff"/>
   <text class="caption" x="24" y="46">GET /me, requests per second (longer is better)</text>
-  <text class="subtitle" x="24" y="80">grey: the same app with no auth (% of it after each bar) · red: two queries per request</text>
+  <text class="subtitle" x="24" y="80">grey: no auth (the % after each bar) · blue: no query · red: two queries · B: credential bytes</text>
 ${bars.join('\n')}
   <text class="footer" x="24" y="${height - 24}">${escapeXml(footer)}</text>
 </svg>

@@ -45,6 +45,21 @@ export async function queriesPerMe(step: StepName, dir: string, login = true): P
   }
 }
 
+/**
+ * The bytes of credential that every GET /me carries (the `Cookie` or `Authorization` line), measured as the
+ * gap test of step 02's suite measures them: Device.credentialBytes(). 0 for the ceiling, which has none.
+ */
+export async function credentialBytesPerMe(step: StepName, dir: string, login = true): Promise<number> {
+  const app = await startSolution(step, dir)
+  try {
+    const device = login ? (await signUp(app)).device : app.device()
+    await meOk(device)
+    return device.credentialBytes()
+  } finally {
+    await app.close()
+  }
+}
+
 // When the thief tries again, counted from the logout (or the password change), and what a refusal there means.
 const CHECKPOINTS: [since: number, verdict: string][] = [
   [0, 'at once'],
@@ -60,6 +75,14 @@ async function thiefGetsIn(thief: Device): Promise<boolean> {
   if (!thief.refreshToken) return false
   if ((await thief.refresh()).status !== 200) return false
   return (await thief.me()).status === 200
+}
+
+/**
+ * The verdict of an app that has nothing to revoke (the bench's claims-only JWT): the thief was refused only
+ * when the token expired. `within 15 min` becomes `never, until it expires (15 min)`.
+ */
+export function untilItExpires(verdict: string): string {
+  return verdict === NEVER ? verdict : `never, until it expires (${verdict.replace(/^within /, '')})`
 }
 
 export type Revocation = 'logout' | 'password change'

@@ -44,9 +44,20 @@ export class Narrator {
   private prompt?: Interface
 
   constructor(
-    readonly app: TestApp,
+    public app: TestApp,
     private pause: boolean,
   ) {}
+
+  /** Plays part of the story against another app (another step's solution, or a restarted one), then comes back. */
+  async against<T>(app: TestApp, action: () => Promise<T>): Promise<T> {
+    const own = this.app
+    this.app = app
+    try {
+      return await action()
+    } finally {
+      this.app = own
+    }
+  }
 
   /** A new scene; with --pause, the presenter presses Enter first. */
   async scene(title: string) {
@@ -106,6 +117,18 @@ export class Narrator {
     if (reply.status !== status) {
       this.surprises += 1
       console.log(`   ${red(`✖ the story expected ${status} here, and got ${reply.status}: is this solution complete?`)}`)
+      return false
+    }
+    if (marks.fixed) this.fixed(marks.fixed)
+    if (marks.gap) this.gap(marks.gap)
+    return true
+  }
+
+  /** A beat that is not one status (a race, a size): `happened` says whether it went as `expected` says. */
+  check(happened: boolean, expected: string, marks: { gap?: string; fixed?: string } = {}): boolean {
+    if (!happened) {
+      this.surprises += 1
+      console.log(`   ${red(`✖ the story expected ${expected} here: is this solution complete?`)}`)
       return false
     }
     if (marks.fixed) this.fixed(marks.fixed)

@@ -53,13 +53,20 @@ export interface StartOptions {
   trustProxy?: boolean
   /** As with `NODE_ENV=production`. */
   production?: boolean
+  /** These signing secrets instead of two random ones: a restart keeps them, or rotates one (a new key). */
+  secrets?: Secrets
+}
+
+/** Two random 256-bit signing secrets, as a fresh deployment would generate them. */
+export function newSecrets(): Secrets {
+  return { access: createSecretKey(randomBytes(32)), refresh: createSecretKey(randomBytes(32)) }
 }
 
 export async function startApp(t: TestContext | undefined, step: StepName, options: StartOptions = {}): Promise<TestApp> {
   const loaded = await loadStep(options.dir ?? targetDir(step))
   const db = await openDatabase(options.databaseFile ?? ':memory:', loaded.migrations)
   const clock = new TestClock()
-  const secrets = { access: createSecretKey(randomBytes(32)), refresh: createSecretKey(randomBytes(32)) }
+  const secrets = options.secrets ?? newSecrets()
   const passwords = options.passwords ?? createPasswords(CHEAP_SCRYPT_FOR_TESTS)
   const koa = createApp(loaded, { db, clock, passwords, secrets }, { trustProxy: options.trustProxy, production: options.production })
   const server = koa.listen(0, '127.0.0.1')

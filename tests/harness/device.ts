@@ -37,10 +37,21 @@ export class Device {
     return other
   }
 
-  async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+  /** The headers that carry this device's credential on every request: a `sid` cookie, or the bearer token. */
+  credentialHeaders(): Record<string, string> {
     const headers: Record<string, string> = {}
     if (this.cookie) headers.Cookie = `sid=${this.cookie}`
     if (this.accessToken) headers.Authorization = `Bearer ${this.accessToken}`
+    return headers
+  }
+
+  /** The bytes those headers take on every request, as HTTP/1.1 sends them: `Name: value`, each line. */
+  credentialBytes(): number {
+    return Object.entries(this.credentialHeaders()).reduce((sum, [name, value]) => sum + Buffer.byteLength(`${name}: ${value}\r\n`), 0)
+  }
+
+  async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+    const headers = this.credentialHeaders()
     let body: string | undefined
     if (options.rawBody !== undefined) body = options.rawBody
     else if (options.body !== undefined) {

@@ -9,6 +9,7 @@ import { algorithmTests } from './algorithms.ts'
 import { startApp } from './app.ts'
 import { decodeJwt, expectJsonError, expectStatus } from './expect.ts'
 import { BAD_TOKEN_NAMES, badTokens, wrongKindNames } from './tokens.ts'
+import { follow, newKey, startOnFile, stillSignedIn } from './jwt-costs.ts'
 import { signUp } from './users.ts'
 
 const THIRTY_DAYS = 30 * 24 * 3600
@@ -73,6 +74,20 @@ export function refreshTokenBasics(STEP: StepName) {
       assert.notEqual(reply.body.accessToken, before.accessToken, 'a new access token, not the old one')
       assert.notEqual(reply.body.refreshToken, before.refreshToken, 'a new refresh token every time: its `jti` makes it unique')
       expectStatus(await device.me(), 200)
+    })
+
+    // What a key rotation costs once a key leaked, key by key (step 02's suite shows both keys at once logging everybody out).
+    test('a new ACCESS_TOKEN_SECRET alone costs each device one refresh; a new REFRESH_TOKEN_SECRET alone ends every login once its access token expires', async (t) => {
+      const { app, restart } = await startOnFile(t, STEP)
+      const { device } = await signUp(app)
+      const sameRefresh = await restart({ secrets: { access: newKey(), refresh: app.secrets.refresh } })
+      const afterAccess = await stillSignedIn(follow(device, sameRefresh))
+      assert.deepEqual(afterAccess, { signedIn: true, refreshes: 1, statuses: [401, 200, 200] }, 'with a new access secret, the old access token is refused and one refresh mints a pair under the new key')
+      const sameAccess = await restart({ secrets: { access: sameRefresh.secrets.access, refresh: newKey() } })
+      expectStatus(await follow(device, sameAccess).me(), 200, 'with a new refresh secret, the access token works until its 15 minutes are over')
+      sameAccess.clock.advance(15 * MINUTE)
+      const afterRefresh = await stillSignedIn(device)
+      assert.equal(afterRefresh.signedIn, false, `then the refresh token, signed with the old key, is refused (${afterRefresh.statuses.join(', ')}): every login of every user ends`)
     })
 
     test('a refresh token dies after 30 days, counted from the login, however often it was rotated', async (t) => {
