@@ -8,11 +8,11 @@ import { expectLoginRefusalsAlike, expectPasswordChanged, expectPasswordUnchange
 
 const STEP = 'step-01-sessions'
 
-describe('step 01 · sessions', () => {
+describe('step 01 · sessions', { concurrency: true }, () => {
   test('register creates a user and answers 201 with its id and email', async (t) => {
     const app = await startApp(t, STEP)
     const reply = await app.device().register('Alice@Example.com ', 'correct horse battery')
-    expectStatus(reply, 201, 'TODO(1)? POST /register should answer 201 {"user": {"id", "email"}}')
+    expectStatus(reply, 201, 'step-01 TODO(1)? POST /register should answer 201 {"user": {"id", "email"}}')
     assert.equal(reply.body.user.email, 'alice@example.com', 'emails are trimmed and lower-cased before they are stored')
     assert.equal(typeof reply.body.user.id, 'string', 'the user id is a string, like a JWT `sub`')
     assert.equal(reply.body.user.password_hash, undefined, 'never send the password hash back')
@@ -30,9 +30,9 @@ describe('step 01 · sessions', () => {
     const device = app.device()
     await device.register(account.email, account.password)
     const reply = await device.login(account.email.toUpperCase(), account.password)
-    expectStatus(reply, 200, 'TODO(1): POST /login should create a session and set the `sid` cookie')
+    expectStatus(reply, 200, 'step-01 TODO(1): POST /login should create a session and set the `sid` cookie')
     assert.equal(reply.body.user.email, account.email)
-    expectSessionCookie(reply, 'login must set a `sid` cookie (TODO(1))')
+    expectSessionCookie(reply, 'login must set a `sid` cookie (step-01 TODO(1))')
     assert.ok(device.cookie!.length >= 22, 'the session id needs at least 128 bits of randomness')
   })
 
@@ -47,7 +47,7 @@ describe('step 01 · sessions', () => {
     const app = await startApp(t, STEP)
     const { device, email } = await signUp(app)
     const reply = await device.me()
-    expectStatus(reply, 200, 'TODO(2): GET /me should find the session, then its user')
+    expectStatus(reply, 200, 'step-01 TODO(2): GET /me should find the session, then its user')
     assert.equal(reply.body.user.email, email)
   })
 
@@ -73,9 +73,9 @@ describe('step 01 · sessions', () => {
     const app = await startApp(t, STEP)
     const { device } = await signUp(app)
     const stolen = device.copy('thief')
-    expectStatus(await device.logout(), 204, 'TODO(3): POST /logout should delete this session and answer 204')
+    expectStatus(await device.logout(), 204, 'step-01 TODO(3): POST /logout should delete this session and answer 204')
     const [{ count }] = await app.db('sessions').count({ count: '*' })
-    assert.equal(count, 0, 'after logout the sessions table should be empty: TODO(3) deletes the row')
+    assert.equal(count, 0, 'after logout the sessions table should be empty: step-01 TODO(3) deletes the row')
     expectJsonError(await stolen.me(), 401, 'the logged-out cookie must not work any more')
   })
 
@@ -84,7 +84,7 @@ describe('step 01 · sessions', () => {
     const alice = await signUp(app, 'alice')
     const phone = await logInAnotherDevice(app, alice)
     const bob = await signUp(app, 'bob')
-    expectStatus(await alice.device.post('/logout-all'), 204, 'TODO(3): POST /logout-all should delete every session of the user')
+    expectStatus(await alice.device.post('/logout-all'), 204, 'step-01 TODO(3): POST /logout-all should delete every session of the user')
     expectJsonError(await phone.me(), 401, "logout-all must end alice's phone too")
     expectStatus(await bob.device.me(), 200, "logout-all must leave bob's session alone")
   })
@@ -131,7 +131,7 @@ describe('step 01 · sessions', () => {
     app.clock.advance(7 * DAY - HOUR)
     expectStatus(await device.me(), 200, 'the session should still work within 7 days')
     app.clock.advance(2 * HOUR)
-    expectJsonError(await device.me(), 401, 'TODO(2): a session past its expires_at must be refused')
+    expectJsonError(await device.me(), 401, 'step-01 TODO(2): a session past its expires_at must be refused')
   })
 
   test('gap (closed in step-02): every authenticated request costs two queries, session then user', async (t) => {

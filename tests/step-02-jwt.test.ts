@@ -10,20 +10,20 @@ import { follow, forgeAccessToken, newKey, SESSION_COOKIE_BYTES, startOnFile, st
 
 const STEP = 'step-02-jwt'
 
-describe('step 02 · stateless JWT', () => {
+describe('step 02 · stateless JWT', { concurrency: true }, () => {
   test('login answers a 7-day HS256 access token that carries the user id', async (t) => {
     const app = await startApp(t, STEP)
     const { device, email, password } = await signUp(app)
     const reply = await device.login(email, password)
     expectStatus(reply, 200)
-    assert.equal(typeof reply.body.accessToken, 'string', 'TODO(1): POST /login should answer {"accessToken": "<jwt>"}')
+    assert.equal(typeof reply.body.accessToken, 'string', 'step-02 TODO(1): POST /login should answer {"accessToken": "<jwt>"}')
     assert.equal(reply.headers.get('cache-control'), 'no-store', 'token responses must carry Cache-Control: no-store')
     const header = JSON.parse(Buffer.from(reply.body.accessToken.split('.')[0], 'base64url').toString())
     assert.equal(header.alg, 'HS256', 'sign with HS256')
-    assert.equal(header.typ, 'at+jwt', 'TODO(1): the header says what the token is: typ at+jwt, an access token (RFC 9068)')
+    assert.equal(header.typ, 'at+jwt', 'step-02 TODO(1): the header says what the token is: typ at+jwt, an access token (RFC 9068)')
     const claims = decodeJwt(reply.body.accessToken)
     const me = await device.me()
-    expectStatus(me, 200, 'TODO(2): GET /me should verify the token and load its user')
+    expectStatus(me, 200, 'step-02 TODO(2): GET /me should verify the token and load its user')
     assert.equal(claims.sub, me.body.user.id, 'the `sub` claim is the user id, as a string')
     assert.equal(claims.exp - claims.iat, 7 * 24 * 3600, 'the token should live 7 days: exp = iat + 7 days')
   })
@@ -34,7 +34,7 @@ describe('step 02 · stateless JWT', () => {
     let body: any
     const queries = await app.countQueries(async () => {
       const reply = await device.me()
-      expectStatus(reply, 200, 'TODO(2): GET /me should verify the token and load its user')
+      expectStatus(reply, 200, 'step-02 TODO(2): GET /me should verify the token and load its user')
       body = reply.body
     })
     assert.equal(body.user.email, email)
@@ -62,18 +62,18 @@ describe('step 02 · stateless JWT', () => {
         const app = await startApp(t, STEP)
         const { device } = await signUp(app)
         await signUp(app, 'bob') // so that a tampered `sub` names a real user
-        expectStatus(await device.me(), 200, 'TODO(2): GET /me should accept the genuine token first')
+        expectStatus(await device.me(), 200, 'step-02 TODO(2): GET /me should accept the genuine token first')
         const forged = badTokens(app, device.accessToken!, 'access')[name]
         const attacker = app.device('attacker')
         attacker.accessToken = forged
         const reply = await attacker.me()
-        expectJsonError(reply, 401, 'TODO(2): verify with algorithms: ["HS256"] and the clock, require `exp`, and check typ at+jwt')
+        expectJsonError(reply, 401, 'step-02 TODO(2): verify with algorithms: ["HS256"] and the clock, require `exp`, and check typ at+jwt')
         assert.match(reply.headers.get('www-authenticate') ?? '', /^Bearer/, 'a 401 must carry WWW-Authenticate: Bearer')
       })
     }
   })
 
-  algorithmTests(STEP, 'TODO(2): verify with algorithms: ["HS256"]')
+  algorithmTests(STEP, 'step-02 TODO(2): verify with algorithms: ["HS256"]')
 
   test('a password change answers 204 and the caller stays logged in', async (t) => {
     const app = await startApp(t, STEP)

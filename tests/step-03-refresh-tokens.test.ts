@@ -8,7 +8,7 @@ import { expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, sig
 
 const STEP = 'step-03-refresh-tokens'
 
-describe('step 03 · refresh tokens', () => {
+describe('step 03 · refresh tokens', { concurrency: true }, () => {
   refreshTokenBasics(STEP)
 
   test('logout-all is impossible here, 501: nothing on the server knows the refresh tokens', async (t) => {

@@ -9,30 +9,30 @@ import { expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, sig
 
 const STEP = 'step-04-refresh-token-version'
 
-describe('step 04 · refreshTokenVersion', () => {
+describe('step 04 · refreshTokenVersion', { concurrency: true }, () => {
   refreshTokenBasics(STEP)
 
   test('a refresh token carries the user\'s current version', async (t) => {
     const app = await startApp(t, STEP)
     const { device, email } = await signUp(app)
     const refresh = decodeJwt(device.refreshToken)
-    assert.equal(refresh.ver, 0, 'TODO(2): the refresh token should carry `ver`, the user\'s refresh_token_version (0 for a new user)')
+    assert.equal(refresh.ver, 0, 'step-04 TODO(2): the refresh token should carry `ver`, the user\'s refresh_token_version (0 for a new user)')
     const row = await app.db('users').where({ email }).first()
-    assert.equal(row.refresh_token_version, 0, 'TODO(1): users.refresh_token_version starts at 0')
+    assert.equal(row.refresh_token_version, 0, 'step-04 TODO(1): users.refresh_token_version starts at 0')
   })
 
   test('/refresh accepts the current version, and the rotated refresh token carries it too', async (t) => {
     const app = await startApp(t, STEP)
     const { device } = await signUp(app)
-    expectStatus(await device.refresh(), 200, 'TODO(3): /refresh answers a new pair when the version is current')
-    assert.equal(decodeJwt(device.refreshToken).ver, 0, 'TODO(2): a rotated refresh token carries the version too')
+    expectStatus(await device.refresh(), 200, 'step-04 TODO(3): /refresh answers a new pair when the version is current')
+    assert.equal(decodeJwt(device.refreshToken).ver, 0, 'step-04 TODO(2): a rotated refresh token carries the version too')
   })
 
   test('/refresh refuses a refresh token whose version is stale', async (t) => {
     const app = await startApp(t, STEP)
     const { device, email } = await signUp(app)
     await app.db('users').where({ email }).update({ refresh_token_version: 1 })
-    expectJsonError(await device.refresh(), 401, 'TODO(3): /refresh must compare payload.ver with the user\'s refresh_token_version')
+    expectJsonError(await device.refresh(), 401, 'step-04 TODO(3): /refresh must compare payload.ver with the user\'s refresh_token_version')
   })
 
   test('a refresh token without `ver` gets 401', async (t) => {
@@ -41,17 +41,17 @@ describe('step 04 · refreshTokenVersion', () => {
     const { ver: _ver, ...claims } = decodeJwt(device.refreshToken)
     const forger = app.device('forger')
     forger.refreshToken = jwt.sign(claims, app.secrets.refresh, { algorithm: 'HS256', header: { alg: 'HS256', typ: 'refresh+jwt' } })
-    expectJsonError(await forger.refresh(), 401, 'TODO(3): a refresh token without `ver` must be refused, not read as version undefined')
+    expectJsonError(await forger.refresh(), 401, 'step-04 TODO(3): a refresh token without `ver` must be refused, not read as version undefined')
   })
 
   test('logout-all bumps the version: every refresh token of the user stops working', async (t) => {
     const app = await startApp(t, STEP)
     const alice = await signUp(app)
     const phone = await logInAnotherDevice(app, alice)
-    expectStatus(await alice.device.logoutAll(), 204, 'TODO(4): POST /logout-all should bump refresh_token_version and answer 204')
+    expectStatus(await alice.device.logoutAll(), 204, 'step-04 TODO(4): POST /logout-all should bump refresh_token_version and answer 204')
     const row = await app.db('users').where({ email: alice.email }).first()
-    assert.equal(row.refresh_token_version, 1, 'TODO(4): logout-all should add 1 to users.refresh_token_version')
-    expectJsonError(await phone.refresh(), 401, "expected 401 after logout-all: does /refresh compare payload.ver with the user's refresh_token_version? (TODO(3))")
+    assert.equal(row.refresh_token_version, 1, 'step-04 TODO(4): logout-all should add 1 to users.refresh_token_version')
+    expectJsonError(await phone.refresh(), 401, "expected 401 after logout-all: does /refresh compare payload.ver with the user's refresh_token_version? (step-04 TODO(3))")
     expectJsonError(await alice.device.refresh(), 401, 'the caller of logout-all is logged out too')
   })
 
@@ -59,8 +59,8 @@ describe('step 04 · refreshTokenVersion', () => {
     const app = await startApp(t, STEP)
     const { device } = await signUp(app)
     const thief = device.copy('thief')
-    expectStatus(await device.logout(), 204, 'TODO(4): POST /logout should bump refresh_token_version and answer 204')
-    expectJsonError(await thief.refresh(), 401, 'a refresh token copied before logout must be refused (TODO(3), TODO(4))')
+    expectStatus(await device.logout(), 204, 'step-04 TODO(4): POST /logout should bump refresh_token_version and answer 204')
+    expectJsonError(await thief.refresh(), 401, 'a refresh token copied before logout must be refused (step-04 TODO(3), step-04 TODO(4))')
   })
 
   test('a password change bumps the version; the caller gets a fresh pair', async (t) => {
@@ -70,8 +70,8 @@ describe('step 04 · refreshTokenVersion', () => {
     const reply = await alice.device.changePassword(alice.password, 'a brand new passphrase')
     expectStatus(reply, 200, 'POST /password answers {"accessToken", "refreshToken"} in steps 03–05')
     assert.equal(reply.headers.get('cache-control'), 'no-store', 'token responses must carry Cache-Control: no-store')
-    assert.equal(decodeJwt(alice.device.refreshToken).ver, 1, 'TODO(4): the new pair carries the new version')
-    expectJsonError(await phone.refresh(), 401, 'a password change must end the refresh tokens of every other device (TODO(4))')
+    assert.equal(decodeJwt(alice.device.refreshToken).ver, 1, 'step-04 TODO(4): the new pair carries the new version')
+    expectJsonError(await phone.refresh(), 401, 'a password change must end the refresh tokens of every other device (step-04 TODO(4))')
     expectStatus(await alice.device.me(), 200, 'the caller stays logged in')
     expectStatus(await alice.device.refresh(), 200, 'the caller\'s new refresh token carries the new version, so it works')
     await expectPasswordChanged(app, alice, 'a brand new passphrase')
@@ -93,7 +93,7 @@ describe('step 04 · refreshTokenVersion', () => {
     expectStatus(await alice.device.logoutAll(), 204)
     expectStatus(await alice.device.changePassword(alice.password, 'a brand new passphrase'), 200)
     const row = await app.db('users').where({ email: bob.email }).first()
-    assert.equal(row.refresh_token_version, 0, "TODO(4): bump only the caller's row: where({ id: userId })")
+    assert.equal(row.refresh_token_version, 0, "step-04 TODO(4): bump only the caller's row: where({ id: userId })")
     expectStatus(await bob.device.refresh(), 200, "alice's logout-all and password change must not touch bob's refresh token")
   })
 
@@ -102,7 +102,7 @@ describe('step 04 · refreshTokenVersion', () => {
     const alice = await signUp(app)
     expectStatus(await alice.device.logoutAll(), 204)
     const device = await logInAnotherDevice(app, alice, 'laptop again')
-    assert.equal(decodeJwt(device.refreshToken).ver, 1, 'TODO(2): a login signs the current version into the refresh token')
+    assert.equal(decodeJwt(device.refreshToken).ver, 1, 'step-04 TODO(2): a login signs the current version into the refresh token')
     expectStatus(await device.refresh(), 200, 'a refresh token minted in the same second as the bump carries the new version, so it works')
   })
 
@@ -113,7 +113,7 @@ describe('step 04 · refreshTokenVersion', () => {
     const replies = await Promise.all([alice.device.logoutAll(), phone.logoutAll()])
     for (const reply of replies) expectStatus(reply, 204)
     const row = await app.db('users').where({ email: alice.email }).first()
-    assert.equal(row.refresh_token_version, 2, 'TODO(4): use increment(), an UPDATE … SET v = v + 1, not a read then a write')
+    assert.equal(row.refresh_token_version, 2, 'step-04 TODO(4): use increment(), an UPDATE … SET v = v + 1, not a read then a write')
   })
 
   test('/me still costs one query: the version is checked at /refresh only', async (t) => {

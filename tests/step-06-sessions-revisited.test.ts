@@ -16,12 +16,12 @@ async function allSessionRows(app: TestApp): Promise<Record<string, unknown>[]> 
 
 async function mySessions(device: Device): Promise<{ id: string; createdAt: string; lastSeenAt: string; current: boolean }[]> {
   const reply = await device.get('/sessions')
-  expectStatus(reply, 200, 'TODO(4): GET /sessions should answer {"sessions": [{"id", "createdAt", "lastSeenAt", "current"}]}')
+  expectStatus(reply, 200, 'step-06 TODO(4): GET /sessions should answer {"sessions": [{"id", "createdAt", "lastSeenAt", "current"}]}')
   assert.ok(Array.isArray(reply.body?.sessions), `${describeReply(reply)}: expected {"sessions": [...]}`)
   return reply.body.sessions
 }
 
-describe('step 06 · sessions revisited', () => {
+describe('step 06 · sessions revisited', { concurrency: true }, () => {
   describe('the cookie is a secret; the table holds only its hash', () => {
     test('register creates a user and answers 201; an email taken in another case gets 409', async (t) => {
       const app = await startApp(t, STEP)
@@ -37,9 +37,9 @@ describe('step 06 · sessions revisited', () => {
       const device = app.device()
       await device.register(account.email, account.password)
       const reply = await device.login(account.email, account.password)
-      expectStatus(reply, 200, 'TODO(1): POST /login should create a session and set the `sid` cookie')
+      expectStatus(reply, 200, 'step-06 TODO(1): POST /login should create a session and set the `sid` cookie')
       assert.equal(reply.body.user.email, account.email)
-      expectSessionCookie(reply, 'login must set a `sid` cookie (TODO(1))')
+      expectSessionCookie(reply, 'login must set a `sid` cookie (step-06 TODO(1))')
       assert.ok(device.cookie!.length >= 43, 'the cookie should carry 256 random bits: randomBytes(32) is 43 base64url characters')
     })
 
@@ -56,18 +56,18 @@ describe('step 06 · sessions revisited', () => {
       const rows = await allSessionRows(app)
       assert.equal(rows.length, 1, 'one login, one session row')
       const stored = JSON.stringify(rows)
-      assert.ok(!stored.includes(device.cookie!), 'TODO(1): the sessions table must not contain the cookie value; store its SHA-256 instead')
+      assert.ok(!stored.includes(device.cookie!), 'step-06 TODO(1): the sessions table must not contain the cookie value; store its SHA-256 instead')
       const sha256 = createHash('sha256').update(device.cookie!).digest()
       assert.ok(
         stored.includes(sha256.toString('hex')) || stored.includes(sha256.toString('base64url')),
-        'TODO(1): the sessions table should hold the SHA-256 of the cookie value (hex or base64url) to find the session by',
+        'step-06 TODO(1): the sessions table should hold the SHA-256 of the cookie value (hex or base64url) to find the session by',
       )
     })
 
     test('a leaked sessions table grants nothing: none of its values works as a cookie', async (t) => {
       const app = await startApp(t, STEP)
       const { device } = await signUp(app)
-      expectStatus(await device.me(), 200, 'TODO(2): GET /me should find the session of the cookie and its user')
+      expectStatus(await device.me(), 200, 'step-06 TODO(2): GET /me should find the session of the cookie and its user')
       const [row] = await allSessionRows(app)
       for (const [column, value] of Object.entries(row)) {
         const thief = app.device(`thief with sessions.${column}`)
@@ -108,9 +108,9 @@ describe('step 06 · sessions revisited', () => {
       const queries = await app.countQueries(async () => {
         reply = await device.me()
       })
-      expectStatus(reply, 200, 'TODO(2): GET /me should find the session and its user')
+      expectStatus(reply, 200, 'step-06 TODO(2): GET /me should find the session and its user')
       assert.equal(reply.body.user.email, email)
-      assert.equal(queries, 1, `GET /me ran ${queries} queries: TODO(2) finds the session and its user in one query (a JOIN)`)
+      assert.equal(queries, 1, `GET /me ran ${queries} queries: step-06 TODO(2) finds the session and its user in one query (a JOIN)`)
     })
 
     test('sliding costs no query on most requests: the session is rewritten at most once a minute', async (t) => {
@@ -122,7 +122,7 @@ describe('step 06 · sessions revisited', () => {
           app.clock.advance(SECOND)
         }
       })
-      assert.ok(queries <= 31, `30 requests within 30 seconds ran ${queries} queries: TODO(3) should write last_seen_at at most once a minute`)
+      assert.ok(queries <= 31, `30 requests within 30 seconds ran ${queries} queries: step-06 TODO(3) should write last_seen_at at most once a minute`)
     })
 
     test('a session used every few days stays alive past the 7-day idle timeout', async (t) => {
@@ -130,7 +130,7 @@ describe('step 06 · sessions revisited', () => {
       const { device } = await signUp(app)
       for (let day = 3; day <= 27; day += 3) {
         app.clock.advance(3 * DAY)
-        expectStatus(await device.me(), 200, `day ${day}: TODO(3) a session in use should slide its expiry forward (idle timeout 7 days)`)
+        expectStatus(await device.me(), 200, `day ${day}: step-06 TODO(3) a session in use should slide its expiry forward (idle timeout 7 days)`)
       }
     })
 
@@ -140,7 +140,7 @@ describe('step 06 · sessions revisited', () => {
       app.clock.advance(6 * DAY)
       expectStatus(await device.me(), 200, 'a session used within 7 days should still work')
       app.clock.advance(7 * DAY - MINUTE)
-      expectStatus(await device.me(), 200, 'TODO(3): the idle timeout counts from the last use, not from the login')
+      expectStatus(await device.me(), 200, 'step-06 TODO(3): the idle timeout counts from the last use, not from the login')
       app.clock.advance(7 * DAY + MINUTE)
       expectJsonError(await device.me(), 401, 'a session idle for more than 7 days must be refused')
     })
@@ -150,12 +150,12 @@ describe('step 06 · sessions revisited', () => {
       const { device } = await signUp(app)
       for (let day = 2; day <= 28; day += 2) {
         app.clock.advance(2 * DAY)
-        expectStatus(await device.me(), 200, `day ${day}: a session in use should still work (TODO(3) slides its expiry)`)
+        expectStatus(await device.me(), 200, `day ${day}: a session in use should still work (step-06 TODO(3) slides its expiry)`)
       }
       app.clock.advance(2 * DAY - HOUR)
       expectStatus(await device.me(), 200, 'an hour before the cap, the session should still work')
       app.clock.advance(2 * HOUR)
-      expectJsonError(await device.me(), 401, 'TODO(3): 30 days after login the session must end, even if it was used an hour ago')
+      expectJsonError(await device.me(), 401, 'step-06 TODO(3): 30 days after login the session must end, even if it was used an hour ago')
     })
   })
 
@@ -194,7 +194,7 @@ describe('step 06 · sessions revisited', () => {
       app.clock.advance(HOUR)
       const other = (await mySessions(alice.device)).find((session) => !session.current)!
       const seen = Date.parse(other.lastSeenAt)
-      assert.ok(Math.abs(seen - phoneSeen) <= MINUTE, `the phone was last seen at ${new Date(phoneSeen).toISOString()}, GET /sessions says ${other.lastSeenAt}: TODO(3) updates last_seen_at`)
+      assert.ok(Math.abs(seen - phoneSeen) <= MINUTE, `the phone was last seen at ${new Date(phoneSeen).toISOString()}, GET /sessions says ${other.lastSeenAt}: step-06 TODO(3) updates last_seen_at`)
     })
 
     test("GET /sessions shows only my own sessions", async (t) => {
@@ -209,7 +209,7 @@ describe('step 06 · sessions revisited', () => {
       const alice = await signUp(app)
       const phone = await logInAnotherDevice(app, alice)
       const phoneId = (await mySessions(alice.device)).find((session) => !session.current)!.id
-      expectStatus(await alice.device.delete(`/sessions/${encodeURIComponent(phoneId)}`), 204, 'TODO(4): DELETE /sessions/:id should end that session and answer 204')
+      expectStatus(await alice.device.delete(`/sessions/${encodeURIComponent(phoneId)}`), 204, 'step-06 TODO(4): DELETE /sessions/:id should end that session and answer 204')
       expectJsonError(await phone.me(), 401, 'the ended device must be logged out at once')
       expectStatus(await alice.device.me(), 200, 'ending the phone must leave the laptop logged in')
       assert.equal((await mySessions(alice.device)).length, 1, 'the list should now show the laptop only')
@@ -220,7 +220,7 @@ describe('step 06 · sessions revisited', () => {
       const alice = await signUp(app, 'alice')
       const bob = await signUp(app, 'bob')
       const aliceId = (await mySessions(alice.device))[0].id
-      expectJsonError(await bob.device.delete(`/sessions/${encodeURIComponent(aliceId)}`), 404, "TODO(4): delete only where the session's user_id is the caller's")
+      expectJsonError(await bob.device.delete(`/sessions/${encodeURIComponent(aliceId)}`), 404, "step-06 TODO(4): delete only where the session's user_id is the caller's")
       expectStatus(await alice.device.me(), 200, "bob must not be able to end alice's session")
     })
 

@@ -15,24 +15,24 @@ async function logIn(device: Device, headers: Record<string, string>): Promise<R
   const account = newAccount()
   expectStatus(await device.register(account.email, account.password), 201, 'does POST /register create the user?')
   const reply = await device.post('/login', account, { headers })
-  expectStatus(reply, 200, 'TODO(1): POST /login should create a session and set the `sid` cookie')
+  expectStatus(reply, 200, 'POST /login should create a session and set the `sid` cookie')
   return reply
 }
 
 export function cookieTransportTests(STEP: StepName) {
   test('behind a TLS proxy trusted with TRUST_PROXY=1 the cookie is Secure; an X-Forwarded-Proto nobody trusts is ignored', async (t) => {
     const proxied = await startApp(t, STEP, { trustProxy: true })
-    const viaProxy = expectSessionCookie(await logIn(proxied.device(), { 'X-Forwarded-Proto': 'https' }), 'login must set a `sid` cookie (TODO(1))')
+    const viaProxy = expectSessionCookie(await logIn(proxied.device(), { 'X-Forwarded-Proto': 'https' }), 'login must set a `sid` cookie')
     assert.ok(isSecure(viaProxy), `the browser spoke HTTPS to the proxy, so the cookie must be Secure (never sent over plain HTTP), got: ${viaProxy}`)
 
     const direct = await startApp(t, STEP)
-    const spoofed = expectSessionCookie(await logIn(direct.device(), { 'X-Forwarded-Proto': 'https' }), 'login must set a `sid` cookie (TODO(1))')
+    const spoofed = expectSessionCookie(await logIn(direct.device(), { 'X-Forwarded-Proto': 'https' }), 'login must set a `sid` cookie')
     assert.ok(!isSecure(spoofed), `without TRUST_PROXY, X-Forwarded-Proto is just a header any client can send: it must not decide, got: ${spoofed}`)
   })
 
   test('under NODE_ENV=production the cookie is always Secure, even on a plain HTTP request', async (t) => {
     const app = await startApp(t, STEP, { production: true })
-    const cookie = expectSessionCookie(await logIn(app.device(), {}), 'login must set a `sid` cookie (TODO(1))')
+    const cookie = expectSessionCookie(await logIn(app.device(), {}), 'login must set a `sid` cookie')
     assert.ok(isSecure(cookie), `in production the cookie must never travel over plain HTTP (a proxy nobody told us about may be in front), got: ${cookie}`)
   })
 
