@@ -26,10 +26,25 @@ export function createApp(step: Step, deps: AppDeps): Koa {
   const app = new Koa()
   app.silent = true // jsonErrors logs what is unexpected; Koa need not print 4xx errors too
   app.use(jsonErrors())
+  app.use(noNulInPath())
   for (const guard of step.guards ?? []) app.use(guard)
   app.use(jsonBody())
   const router = step.routes(deps)
   app.use(router.routes())
   app.use(router.allowedMethods())
   return app
+}
+
+/**
+ * A path with a NUL byte (`%00`) names nothing: PostgreSQL's text cannot even hold one (it would answer
+ * a query with an error, a 500), so it gets the 404 of any unknown path, on every database alike.
+ */
+function noNulInPath(): Middleware {
+  return async (ctx, next) => {
+    if (/%00|\0/.test(ctx.path)) {
+      ctx.status = 404
+      return
+    }
+    await next()
+  }
 }

@@ -1,4 +1,4 @@
-// `npm start`: one step's app on a real port, with a SQLite file, until Ctrl-C or SIGTERM.
+// `npm start`: one step's app on a real port, with a SQLite file or PostgreSQL, until Ctrl-C or SIGTERM.
 import { basename } from 'node:path'
 import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
@@ -11,17 +11,19 @@ export interface ServeOptions {
   dir: string
   port?: number
   databaseFile?: string
+  /** A PostgreSQL URL (DATABASE_URL): wins over databaseFile. */
+  databaseUrl?: string
   /** Where to listen; every interface when not given. The benchmark binds 127.0.0.1 only. */
   host?: string
   /** The scrypt cost; OWASP's unless given. The benchmark, which never measures a hash, passes a cheap one. */
   scrypt?: ScryptParams
 }
 
-export async function serve({ dir, port = 3000, databaseFile, host, scrypt = OWASP_SCRYPT }: ServeOptions) {
+export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT }: ServeOptions) {
   const secrets = loadSecrets()
   const step = await loadStep(dir)
-  const filename = databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`
-  const db = await openDatabase(filename, step.migrations)
+  const location = databaseUrl ?? databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`
+  const db = await openDatabase(location, step.migrations)
   const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt), secrets })
 
   const server = host ? app.listen(port, host) : app.listen(port)

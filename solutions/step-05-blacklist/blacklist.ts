@@ -1,6 +1,7 @@
 // The blacklist: the `jti` of every token that must stop working before it expires. A row is kept until
 // the token would have expired anyway; after that, the token's own `exp` refuses it.
 import type { AppDeps } from '../../lib/app.ts'
+import { isUniqueViolation } from '../../lib/db.ts'
 import type { TokenClaims } from './tokens.ts'
 
 /** What happened when a refresh token was presented at /refresh. */
@@ -27,8 +28,8 @@ export async function consumeRefreshToken(deps: AppDeps, claims: TokenClaims): P
   try {
     await deps.db('revoked_tokens').insert(row(claims, 'used'))
     return 'first use'
-  } catch (err: any) {
-    if (err?.code !== 'SQLITE_CONSTRAINT') throw err
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err
   }
   const existing = await deps.db('revoked_tokens').where({ jti: claims.jti }).first()
   return existing?.reason === 'logout' ? 'logged out' : 'reused'

@@ -1,6 +1,7 @@
 // The blacklist: the `jti` of every token that must stop working before it expires. A row is kept until
 // the token would have expired anyway; after that, the token's own `exp` refuses it.
 import type { AppDeps } from '../../lib/app.ts'
+import { isUniqueViolation } from '../../lib/db.ts'
 import { NotImplemented } from '../../lib/errors.ts'
 import type { TokenClaims } from './tokens.ts'
 
@@ -28,7 +29,7 @@ export async function revokeToken(deps: AppDeps, claims: TokenClaims): Promise<v
 export async function consumeRefreshToken(deps: AppDeps, claims: TokenClaims): Promise<RefreshTokenUse> {
   await pruneExpired(deps)
   // TODO(5): insert row(claims, 'used'): if the INSERT succeeds, answer 'first use'. If the primary key refuses
-  //          it (err.code === 'SQLITE_CONSTRAINT'), read the existing row's reason: 'logged out' or 'reused'.
+  //          it (isUniqueViolation(err), from lib/db.ts), read the existing row's reason: 'logged out' or 'reused'.
   //          README.md → "Exercise 5" has hints.
   throw new NotImplemented('step-05 TODO(5): consume the refresh token atomically in consumeRefreshToken (blacklist.ts)')
 }
