@@ -12,6 +12,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import { ROOT, stepDir, stepNumber, STEPS, type StepName } from '../../lib/steps.ts'
+import { addPostgresJobs, databaseSummary, takePostgresUrl } from './postgres.ts'
 import { inPool, runSuite, type SuiteRun } from './run-suite.ts'
 
 interface Check {
@@ -128,9 +129,10 @@ function otherSuites(): string[] {
 
 export async function checkWorkshop(): Promise<number> {
   const started = Date.now()
+  const postgres = takePostgresUrl() // the SQLite pass below never sees DATABASE_URL
   // One more job than cores: the bench and restart suites spend part of their time waiting on servers.
   const limit = availableParallelism() + 1
-  console.log(bold('Checking the whole workshop') + dim(` (${limit} jobs at a time)`))
+  console.log(bold('Checking the whole workshop') + dim(` (${limit} jobs at a time${postgres ? ', and again on PostgreSQL' : ''})`))
   const jobs: Array<() => Promise<Check[]>> = []
   /** A job prints its line, with its time, as soon as it is done. */
   const add = (label: string, work: () => Promise<Check[]>) =>
@@ -155,6 +157,7 @@ export async function checkWorkshop(): Promise<number> {
     })
   }
 
+  addPostgresJobs(add)
   add('typecheck', async () => [await typecheck()])
   for (const step of STEPS) {
     const file = suiteFile(step)
@@ -210,5 +213,6 @@ function printSummary(checks: Check[], started: number) {
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   console.log(dim(`\n${checks.length} checks in ${seconds} s`))
+  for (const line of databaseSummary(checks)) console.log(line)
   console.log(`${checks.length - failed.length} passed, ${failed.length} failed`)
 }
