@@ -88,6 +88,9 @@ describe(`two servers on one ${DATABASE_KIND} database, against ${flavour()}/`, 
 
 function twoServers(target: Target) {
   const { label } = target
+  // Registration and password checks are lib/users.ts, the same in every step, and every new hash costs
+  // OWASP's scrypt in an `npm start` server: they are shown across servers once, on the first step.
+  const first = target === TARGETS[0]
   let pair: Pair
   before(async () => {
     pair = await startPair(target)
@@ -95,7 +98,7 @@ function twoServers(target: Target) {
   after(() => stopPair(pair))
   const revokes = target.number !== 2 && target.number !== 3 // steps 02 and 03 keep nothing to revoke
 
-  test(`${label}: both start together on one empty database; a user registered on A logs in on B, and B refuses the same email again`, async () => {
+  if (first) test(`${label}: both start together on one empty database; a user registered on A logs in on B, and B refuses the same email again`, async () => {
     const alice = account('alice')
     expectStatus(await at(pair.a, 'laptop').register(alice.email, alice.password), 201, 'POST /register on server A')
     const onB = at(pair.b, 'phone')
@@ -104,7 +107,7 @@ function twoServers(target: Target) {
     expectJsonError(await at(pair.b, 'someone').register(alice.email.toUpperCase(), 'another long password'), 409, 'B must see the email that A registered')
   })
 
-  test(`${label}: a login on A is a credential on B at the very next request`, async () => {
+  test(`${label}: ${first ? '' : 'both start together on one empty database; '}a login on A is a credential on B at the very next request`, async () => {
     const bob = account('bob')
     await pair.seed(bob.email, bob.password)
     const laptop = at(pair.a, 'laptop')
@@ -139,7 +142,7 @@ function twoServers(target: Target) {
     })
   }
 
-  test(`${label}: a password change on A holds on B: the old password fails there, the new one works${revokes ? ', and the other device is ended' : ''}`, async () => {
+  test(`${label}: a password change on A holds on B${first ? ': the old password fails there, the new one works' : ''}${revokes ? ', and the other device is ended' : ''}`, async () => {
     const erin = account('erin')
     await pair.seed(erin.email, erin.password)
     const laptop = at(pair.a, 'laptop')
@@ -148,8 +151,10 @@ function twoServers(target: Target) {
     expectStatus(await phone.login(erin.email, erin.password), 200)
     const next = 'a brand new passphrase'
     assert.ok((await laptop.changePassword(erin.password, next)).status < 300, 'POST /password on A')
-    expectJsonError(await at(pair.b, 'x').login(erin.email, erin.password), 401, 'B must refuse the old password at once')
-    expectStatus(await at(pair.b, 'y').login(erin.email, next), 200, 'B must accept the new password at once')
+    if (first) {
+      expectJsonError(await at(pair.b, 'x').login(erin.email, erin.password), 401, 'B must refuse the old password at once')
+      expectStatus(await at(pair.b, 'y').login(erin.email, next), 200, 'B must accept the new password at once')
+    }
     if (revokes) {
       if (target.refresh) expectJsonError(await phone.refresh(), 401, "the phone's refresh token must be dead on B after a password change on A")
       else expectJsonError(await phone.me(), 401, "the phone's session must be ended on B after a password change on A")
