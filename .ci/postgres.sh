@@ -27,15 +27,17 @@ workshop_postgres() {
     echo "PostgreSQL $version did not start: npm test runs on SQLite only"
     return 0
   }
+  local port
+  port="$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" { print $3 }')"
   # A role with a password and a database of its own: the suites create and drop schemas only inside it.
-  su postgres -c "psql -v ON_ERROR_STOP=1 -q" <<SQL
+  su postgres -c "psql -p ${port:-5432} -v ON_ERROR_STOP=1 -q" <<SQL
 DROP DATABASE IF EXISTS $db;
 DROP ROLE IF EXISTS $role;
 CREATE ROLE $role LOGIN PASSWORD '$password';
 CREATE DATABASE $db OWNER $role;
 SQL
-  export DATABASE_URL="postgres://$role:$password@localhost:5432/$db"
-  echo "PostgreSQL $version is up: npm test runs a second pass on postgres://$role:***@localhost:5432/$db"
+  export DATABASE_URL="postgres://$role:$password@localhost:${port:-5432}/$db"
+  echo "PostgreSQL $version is up on port ${port:-5432}: npm test runs a second pass on postgres://$role:***@localhost:${port:-5432}/$db"
 }
 
 if [ "${CI:-}" = "true" ]; then
