@@ -29,7 +29,7 @@ describe('secrets', { concurrency: true }, () => {
       const { child, exited } = runStart(STEP.name, SOLUTION, { ...env, NODE_ENV: 'production', DATABASE_FILE: ':memory:' })
       // A server that starts anyway is stopped at once (and fails below), so that it cannot hang the suite.
       child.stdout!.on('data', (chunk) => /listening on/.test(String(chunk)) && child.kill('SIGKILL'))
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000) // a hang timeout: a busy machine may take a while to start tsx
       const exit = await exited
       clearTimeout(timer)
       assert.notEqual(exit.code, 0, `it must not start:\n${exit.stdout}`)
