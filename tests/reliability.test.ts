@@ -91,6 +91,39 @@ describe(`a busy room, against ${flavour()}/ on ${DATABASE_KIND}`, { concurrency
         assert.equal(works[0], false, 'the old password no longer works')
       })
 
+      test(`${target.label}: one credential logs out 10 times at once: no 5xx, and it is dead afterwards`, async (t) => {
+        const app = await startOnFile(t, target)
+        const { email, password } = newAccount('leaver')
+        const device = app.device()
+        expectStatus(await device.register(email, password), 201)
+        expectStatus(await device.login(email, password), 200)
+        const copies = Array.from({ length: 10 }, (_, i) => device.copy(`copy ${i}`))
+        const replies = await Promise.all(copies.map((copy) => copy.logout()))
+        expectNoServerError(replies, 'racing logouts')
+        for (const reply of replies) assert.ok(reply.status === 204 || reply.status === 401, describeReply(reply))
+        assert.ok(replies.some((reply) => reply.status === 204), 'at least the first logout succeeds')
+        if (target.cookies || target.number === 5) expectStatus(await device.copy().me(), 401, 'after the logouts the credential is refused')
+      })
+
+      if (target.number === 4 || target.number === 5) {
+        test(`${target.label}: 10 logout-alls of one user at once: refresh_token_version goes up once for each 204, none lost`, async (t) => {
+          const app = await startOnFile(t, target)
+          const { email, password } = newAccount('bumper')
+          expectStatus(await app.device().register(email, password), 201)
+          const devices = await Promise.all(Array.from({ length: 10 }, async (_, i) => {
+            const device = app.device(`device ${i}`)
+            expectStatus(await device.login(email, password), 200)
+            return device
+          }))
+          const replies = await Promise.all(devices.map((device) => device.logoutAll()))
+          expectNoServerError(replies, 'racing logout-alls')
+          const done = replies.filter((reply) => reply.status === 204).length
+          const user = await app.db('users').where({ email }).first()
+          assert.equal(user.refresh_token_version, done, `${done} logout-alls answered 204: an atomic increment counts every one (a read-then-write would lose some)`)
+          if (target.number === 4) assert.equal(done, 10, "step 04's access tokens carry no version: all ten logout-alls are allowed")
+        })
+      }
+
       if (target.refresh) {
         test(`${target.label}: one refresh token used 10 times at once: no 5xx${target.number === 5 ? ', exactly one winner' : ''}`, async (t) => {
           const app = await startOnFile(t, target)
