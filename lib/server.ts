@@ -27,6 +27,11 @@ export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host,
   const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt), secrets })
 
   const server = host ? app.listen(port, host) : app.listen(port)
+  // Behind a load balancer, idle keep-alive connections must be closed by the balancer, not by us: with
+  // Node's 5 s it may send a request on a socket we have just closed, and answer the client with an error.
+  // So a timeout longer than the usual balancer idle timeout (60 s), and headers may take as long.
+  server.keepAliveTimeout = 65_000
+  server.headersTimeout = 66_000
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
