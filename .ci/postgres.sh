@@ -20,7 +20,9 @@ workshop_postgres() {
   # The installed major version: 15 on Debian 12, whatever the image has elsewhere.
   local version
   version="$(ls /usr/lib/postgresql | sort -n | tail -1)"
-  if ! pg_lsclusters -h 2>/dev/null | grep -q "^$version main"; then
+  local clusters
+  clusters="$(pg_lsclusters -h 2>/dev/null || true)"
+  if ! printf '%s\n' "$clusters" | grep "^$version main" >/dev/null; then
     pg_createcluster "$version" main >/dev/null
   fi
   pg_ctlcluster "$version" main start 2>/dev/null || pg_ctlcluster "$version" main status >/dev/null || {
