@@ -40,6 +40,7 @@ export function createApp(step: Step, deps: AppDeps, { trustProxy = false, produ
   app.silent = true // jsonErrors logs what is unexpected; Koa need not print 4xx errors too
   app.use(securityHeaders())
   app.use(jsonErrors())
+  app.use(noNulInPath())
   for (const guard of step.guards ?? []) app.use(guard)
   const router = step.routes(deps)
   app.use(pageRoutes(stepFeatures(router, step.name))) // GET / : the app in a browser (lib/page/)
@@ -47,4 +48,18 @@ export function createApp(step: Step, deps: AppDeps, { trustProxy = false, produ
   app.use(router.routes())
   app.use(router.allowedMethods())
   return app
+}
+
+/**
+ * A path with a NUL byte (`%00`) names nothing: PostgreSQL's text cannot even hold one (it would answer
+ * a query with an error, a 500), so it gets the 404 of any unknown path, on every database alike.
+ */
+function noNulInPath(): Middleware {
+  return async (ctx, next) => {
+    if (/%00|\0/.test(ctx.path)) {
+      ctx.status = 404
+      return
+    }
+    await next()
+  }
 }

@@ -1,4 +1,6 @@
-// The database every step uses: SQLite through knex, file or in memory.
+// The database every step uses, through knex: SQLite (a file, or in memory) by default, or PostgreSQL when
+// DATABASE_URL names one. Where the two differ (a unique violation, bigint columns, concurrent starts),
+// this file absorbs it, so the steps' code reads the same on both.
 import knex, { type Knex } from 'knex'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -27,15 +29,51 @@ const quietMigrations: Knex.Config['log'] = {
   warn: (message: string) => void (MIGRATION_FAILED.test(String(message)) || console.warn(message)),
 }
 
+export interface DatabaseOptions {
+  /** PostgreSQL only: the most connections the pool opens (default 10). SQLite always has one. */
+  poolSize?: number
+}
+
+/** `postgres://…` or `postgresql://…`: a PostgreSQL server. Anything else is a SQLite file name (or `:memory:`). */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location)
+}
+
+/** The URL without its password, fit for a log line. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return `${parsed.protocol}//${parsed.username ? `${parsed.username}${parsed.password ? ':***' : ''}@` : ''}${parsed.host}${parsed.pathname}`
+  } catch {
+    return 'an unreadable URL'
+  }
+}
+
 /**
- * Opens (and creates) the database and runs the step's migrations.
+ * Opens the database and runs the step's migrations. `location` is a SQLite file name, `:memory:`, or a
+ * PostgreSQL URL (`postgres://user:password@host:port/database`).
+ */
+export async function openDatabase(location: string, migrations: Migration[], options: DatabaseOptions = {}): Promise<Database> {
+  const db = isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location)
+  try {
+    await migrate(db, migrations)
+  } catch (err) {
+    await db.destroy() // an open connection would keep the process (a test run, a failed npm start) alive
+    throw err
+  }
+  return db
+}
+
+/**
  * One connection only: SQLite allows one writer at a time, so a pool of several connections to one file
  * answers parallel writes with SQLITE_BUSY. One connection queues them instead (and `:memory:` needs it:
- * each connection would get its own empty database).
+ * each connection would get its own empty database). Other processes on the same file wait up to
+ * busy_timeout for the write lock instead of failing at once.
  */
-export async function openDatabase(filename: string, migrations: Migration[]): Promise<Database> {
+function openSqlite(filename: string): Knex {
   if (filename !== ':memory:') mkdirSync(dirname(filename), { recursive: true })
-  const db = knex({
+  return knex({
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
@@ -52,13 +90,66 @@ export async function openDatabase(filename: string, migrations: Migration[]): P
       },
     },
   })
-  try {
-    await db.migrate.latest({ migrationSource: new MigrationList(migrations) })
-  } catch (err) {
-    await db.destroy() // an open connection would keep the process (a test run, a failed npm start) alive
-    throw err
+}
+
+/** A real pool: every request may run on another connection, so only atomic SQL keeps a race honest. */
+function openPostgres(connectionString: string, { poolSize = 10 }: DatabaseOptions): Knex {
+  return knex({
+    client: 'pg',
+    log: quietMigrations,
+    connection: { connectionString },
+    pool: {
+      min: 0,
+      max: poolSize,
+      idleTimeoutMillis: 5_000,
+      afterCreate(connection: any, done: (err: Error | null, connection: any) => void) {
+        // pg returns int8 (bigint, and count(*)) as a string, since it may not fit a JS number. Ours are
+        // millisecond timestamps and counts, far below 2^53: numbers, as SQLite returns them.
+        connection.setTypeParser(INT8, 'text', Number)
+        done(null, connection)
+      },
+    },
+  })
+}
+
+const INT8 = 20 // the type oid of bigint in pg_type
+
+/**
+ * Runs the migrations. Several servers may start together on one database; knex refuses a second migrator
+ * while the first holds its lock (or both race to create knex_migrations), so a loser waits and tries
+ * again: once the first is done, the second finds nothing left to do.
+ */
+async function migrate(db: Knex, migrations: Migration[]) {
+  const source = { migrationSource: new MigrationList(migrations) }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await db.migrate.latest(source)
+      return
+    } catch (err) {
+      if (attempt >= 100 || !isConcurrentMigration(err)) throw err
+      await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100))
+    }
   }
-  return db
+}
+
+function isConcurrentMigration(err: any): boolean {
+  return (
+    err?.name === 'MigrationLocked' ||
+    isUniqueViolation(err) ||
+    err?.code === '42P07' || // PostgreSQL: relation already exists
+    err?.code === 'SQLITE_BUSY' ||
+    (err?.code === 'SQLITE_ERROR' && /already exists/.test(err?.message))
+  )
+}
+
+/**
+ * A UNIQUE or PRIMARY KEY index refused an INSERT: SQLITE_CONSTRAINT on SQLite, 23505 (unique_violation) on
+ * PostgreSQL. The atomic way to claim a row is to insert it and let the index decide, then ask this.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined
+  if (e?.code === '23505') return true
+  return e?.code === 'SQLITE_CONSTRAINT' && /UNIQUE|PRIMARY KEY/.test(String(e.message))
 }
 
 /**

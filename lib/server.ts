@@ -1,4 +1,4 @@
-// `npm start`: one step's app on a real port, with a SQLite file, until Ctrl-C or SIGTERM.
+// `npm start`: one step's app on a real port, with a SQLite file or PostgreSQL, until Ctrl-C or SIGTERM.
 import { basename } from 'node:path'
 import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
@@ -11,6 +11,8 @@ export interface ServeOptions {
   dir: string
   port?: number
   databaseFile?: string
+  /** A PostgreSQL URL (DATABASE_URL): wins over databaseFile. */
+  databaseUrl?: string
   /** Where to listen; every interface when not given. The benchmark binds 127.0.0.1 only. */
   host?: string
   /** The scrypt cost; OWASP's unless given. The benchmark, which never measures a hash, passes a cheap one. */
@@ -25,15 +27,20 @@ export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
   throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
 }
 
-export async function serve({ dir, port = 3000, databaseFile, host, scrypt = OWASP_SCRYPT }: ServeOptions) {
+export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT }: ServeOptions) {
   const secrets = loadSecrets()
   const settings = { trustProxy: readTrustProxy(), production: process.env.NODE_ENV === 'production' }
   const step = await loadStep(dir)
-  const filename = databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`
-  const db = await openDatabase(filename, step.migrations)
+  const location = databaseUrl ?? databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`
+  const db = await openDatabase(location, step.migrations)
   const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt), secrets }, settings)
 
   const server = host ? app.listen(port, host) : app.listen(port)
+  // Behind a load balancer, idle keep-alive connections must be closed by the balancer, not by us: with
+  // Node's 5 s it may send a request on a socket we have just closed, and answer the client with an error.
+  // So a timeout longer than the usual balancer idle timeout (60 s), and headers may take as long.
+  server.keepAliveTimeout = 65_000
+  server.headersTimeout = 66_000
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)

@@ -2,6 +2,7 @@
 // what differs from step to step is the credential a login hands out, and what a change revokes.
 import type { Knex } from 'knex'
 import type { AppDeps } from './app.ts'
+import { isUniqueViolation } from './db.ts'
 import { conflict, forbidden, HttpError } from './errors.ts'
 import { readCredentials, readPasswordChange } from './validate.ts'
 
@@ -32,12 +33,12 @@ export async function registerUser({ db, passwords }: AppDeps, body: unknown): P
   const password_hash = await passwords.hash(password)
   try {
     // Insert and let the UNIQUE index decide: checking first and inserting second races.
-    const [id] = await db('users').insert({ email, password_hash })
+    const [{ id }] = await db('users').insert({ email, password_hash }).returning('id')
     return { id, email, password_hash }
-  } catch (err: any) {
+  } catch (err) {
     // The contract's 409 tells anyone which emails have an account, which the login below takes care to hide.
     // The usual alternative: always answer "check your inbox", and mail the owner of the address instead.
-    if (err?.code === 'SQLITE_CONSTRAINT') throw conflict('That email is already registered. Log in instead.')
+    if (isUniqueViolation(err)) throw conflict('That email is already registered. Log in instead.')
     throw err
   }
 }
@@ -57,9 +58,12 @@ export async function authenticate({ db, passwords }: AppDeps, body: unknown): P
   return user
 }
 
+const MAX_ID = 2 ** 31 - 1
+
 export async function findUser(db: Knex, id: unknown): Promise<User | undefined> {
   if (typeof id !== 'number' && typeof id !== 'string') return undefined
-  if (!/^\d{1,15}$/.test(String(id))) return undefined
+  // An id the users.id column (a 32-bit integer) cannot hold names nobody: PostgreSQL would refuse the query.
+  if (!/^\d{1,10}$/.test(String(id)) || Number(id) > MAX_ID) return undefined
   return db('users').where({ id: Number(id) }).first()
 }
 

@@ -7,16 +7,21 @@ import { parseArgs } from 'node:util'
 import { checkMe, logIn, measure, medianLoad, startServer, warmUp, type Load, type Server } from './bench/load.ts'
 import { machine, markdownTable, queriesText, svgChart, type Row, type Settings } from './bench/report.ts'
 import { credentialBytesPerMe, queriesPerMe, stolenCredentialRefused, untilItExpires } from './bench/scenarios.ts'
+import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
 import { ROOT, STEPS, stepDir, stepExists, type StepName } from '../lib/steps.ts'
+import { freshDatabase, type TestDatabase } from '../tests/harness/database.ts'
 
-const USAGE = `Usage: npm run bench [-- --duration <seconds>] [--connections <n>] [--out <dir>]
+const USAGE = `Usage: npm run bench [-- --duration <seconds>] [--connections <n>] [--out <dir>] [--database sqlite|postgres]
   --duration     seconds of load per app, in rounds of about 0.5 s, after a warm-up of up to 1 s (default 4)
   --connections  concurrent connections autocannon keeps open (default 10)
-  --out          where to write bench.md and bench.svg (default slides/)`
+  --out          where to write bench.md and bench.svg (default slides/)
+  --database     sqlite (default: every app on an in-memory SQLite), or postgres: every app on a schema of
+                 its own on the PostgreSQL server of DATABASE_URL, over a pool of 10 connections; writes
+                 bench-postgres.md and bench-postgres.svg`
 
 class UsageError extends Error {}
 
-function parseOptions(): Settings & { out: string } {
+function parseOptions(): Settings & { out: string; database: 'sqlite' | 'postgres' } {
   let values
   try {
     values = parseArgs({
@@ -24,6 +29,7 @@ function parseOptions(): Settings & { out: string } {
         duration: { type: 'string', default: '4' },
         connections: { type: 'string', default: '10' },
         out: { type: 'string', default: join(ROOT, 'slides') },
+        database: { type: 'string', default: 'sqlite' },
         help: { type: 'boolean', short: 'h', default: false },
       },
       allowPositionals: false,
@@ -41,7 +47,12 @@ function parseOptions(): Settings & { out: string } {
   if (!Number.isInteger(connections) || connections < 1 || connections > 1000) {
     throw new UsageError(`--connections must be a whole number from 1 to 1000, got "${values.connections}".\n\n${USAGE}`)
   }
-  return { duration, connections, warmup: Math.min(1, duration), out: resolve(values.out) }
+  const database = values.database
+  if (database !== 'sqlite' && database !== 'postgres') throw new UsageError(`--database is sqlite or postgres, got "${database}".\n\n${USAGE}`)
+  if (database === 'postgres' && !isPostgresUrl(process.env.DATABASE_URL ?? '')) {
+    throw new UsageError('--database postgres needs DATABASE_URL=postgres://user:password@host:port/database in the environment.')
+  }
+  return { duration, connections, warmup: Math.min(1, duration), out: resolve(values.out), database }
 }
 
 // Short names for the table and the chart, in the story's words.
@@ -71,6 +82,9 @@ interface Target {
 
 async function main() {
   const options = parseOptions()
+  // The in-process counts (tests/harness) and the servers use PostgreSQL only when asked to.
+  if (options.database === 'sqlite') delete process.env.DATABASE_URL
+  const onPostgres = options.database === 'postgres'
   const steps = STEPS.filter((step) => stepExists(step, 'solutions'))
   const targets: Target[] = [
     { label: CEILING_LABEL, dir: CEILING_DIR, ceiling: true },
@@ -78,7 +92,7 @@ async function main() {
     ...steps.map((step) => ({ label: LABELS[step], dir: stepDir(step, 'solutions'), step })),
   ]
   const missing = STEPS.filter((step) => !steps.includes(step))
-  console.log(`bench: ${steps.length} solutions, a claims-only JWT and a bare route, on ${machine()}`)
+  console.log(`bench: ${steps.length} solutions, a claims-only JWT and a bare route, on ${machine()}${onPostgres ? `, on PostgreSQL (${redactedUrl(process.env.DATABASE_URL!)})` : ''}`)
   if (missing.length) console.log(`  (not in solutions/ yet, so not measured: ${missing.join(', ')})`)
 
   // 1. In-process, with the test clock: the numbers that do not depend on the machine.
@@ -109,10 +123,14 @@ async function main() {
   process.once('SIGINT', () => process.exit(130))
   process.once('SIGTERM', () => process.exit(143))
   const rows: Row[] = []
+  const databases: TestDatabase[] = []
   try {
     const ready = await Promise.all(
       targets.map(async (target) => {
-        const server = await startServer(target.dir)
+        // Every app on a database of its own: a schema created here and dropped at the end, durable commits.
+        const database = onPostgres ? await freshDatabase('memory', `bench-${target.label}`, { durable: true }) : undefined
+        if (database) databases.push(database)
+        const server = await startServer(target.dir, database ? { BENCH_DATABASE_URL: database.location } : {})
         servers.push(server)
         const headers = target.ceiling ? {} : await logIn(server.url)
         await checkMe(server.url, headers)
@@ -137,16 +155,23 @@ async function main() {
     }
   } finally {
     stopAll()
+    // The servers must be gone before their schemas are dropped: SIGTERM, then a moment to close the pools.
+    if (databases.length) await new Promise((resolve) => setTimeout(resolve, 1000))
+    await Promise.all(databases.map((database) => database.drop().catch((err) => console.error(`could not drop a bench schema: ${err.message}`))))
   }
 
   // 3. The table, and the files the slides embed.
-  const table = markdownTable(rows, options)
+  let table = markdownTable(rows, options)
   const chart = svgChart(rows, options)
+  if (onPostgres) {
+    table = table.replace('(in-memory SQLite)', '(on PostgreSQL, each app on a schema of its own over a pool of 10 connections)')
+  }
+  const name = onPostgres ? 'bench-postgres' : 'bench'
   mkdirSync(options.out, { recursive: true })
-  writeFileSync(join(options.out, 'bench.md'), table)
-  writeFileSync(join(options.out, 'bench.svg'), chart)
+  writeFileSync(join(options.out, `${name}.md`), table)
+  writeFileSync(join(options.out, `${name}.svg`), chart)
   const where = relative(process.cwd(), options.out).startsWith('..') ? options.out : relative(process.cwd(), options.out) || '.'
-  console.log(`\n${table}\nwrote ${join(where, 'bench.md')} and ${join(where, 'bench.svg')}`)
+  console.log(`\n${table}\nwrote ${join(where, `${name}.md`)} and ${join(where, `${name}.svg`)}`)
 }
 
 try {

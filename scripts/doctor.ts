@@ -203,6 +203,42 @@ function print(finding: Finding) {
   }
 }
 
+/**
+ * With DATABASE_URL set, `npm start` runs on that PostgreSQL server: does it answer? undefined when unset
+ * (SQLite, nothing to check). One connection, one `select 1`, and in words why not.
+ */
+export async function checkDatabaseUrl(env: NodeJS.ProcessEnv = process.env): Promise<Finding | undefined> {
+  const url = env.DATABASE_URL
+  if (!url) return undefined
+  const { isPostgresUrl, redactedUrl } = await import('../lib/db.ts')
+  if (!isPostgresUrl(url)) {
+    return { status: 'fail', label: 'DATABASE_URL is not a PostgreSQL URL', advice: 'Set it as postgres://user:password@host:5432/database, or unset it to use SQLite.' }
+  }
+  const where = redactedUrl(url)
+  const { default: knex } = await import('knex')
+  const db = knex({ client: 'pg', connection: { connectionString: url, connectionTimeoutMillis: 5_000 }, pool: { min: 0, max: 1 } })
+  try {
+    await db.raw('select 1')
+    return { status: 'ok', label: `PostgreSQL answers at ${where} (DATABASE_URL)` }
+  } catch (err: any) {
+    const advice: Record<string, string> = {
+      ECONNREFUSED: 'Nothing listens there. Is PostgreSQL running? On Debian: sudo pg_ctlcluster 15 main start',
+      ENOTFOUND: 'That host name is unknown: check the host in DATABASE_URL.',
+      '28P01': 'The password is wrong for that user: check the user and password in DATABASE_URL.',
+      '28000': 'The server refuses that user (no such role, or no pg_hba.conf entry for it).',
+      '3D000': 'That database does not exist: create it, e.g. createdb <name>, or fix the name in DATABASE_URL.',
+    }
+    const reason = String(err?.message ?? err).split('\n')[0]
+    return {
+      status: 'fail',
+      label: `PostgreSQL at ${where} (DATABASE_URL) does not answer: ${reason}`,
+      advice: `${advice[err?.code] ?? 'Check the host, port, user, password and database in DATABASE_URL.'}\nOr unset DATABASE_URL: npm start then uses SQLite.`,
+    }
+  } finally {
+    await db.destroy()
+  }
+}
+
 export async function doctor(): Promise<number> {
   const root = workshopRoot()
   console.log(bold('Checking your set-up for the workshop') + dim(`  (${root})`))
@@ -217,6 +253,8 @@ export async function doctor(): Promise<number> {
   check(await checkPort())
   check(checkSteps(root))
   check(checkGit(root))
+  const database = await checkDatabaseUrl()
+  if (database) check(database)
 
   const failed = findings.filter((finding) => finding.status === 'fail')
   console.log('')

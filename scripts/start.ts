@@ -1,5 +1,6 @@
 // npm start -- step-04 [--solution]
 import { parseArgs } from 'node:util'
+import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
 import { serve } from '../lib/server.ts'
 import { resolveStep, stepDir, stepExists, UnknownStepError } from '../lib/steps.ts'
 
@@ -11,8 +12,10 @@ try {
   if (!stepExists(name, flavour)) throw new UnknownStepError(`${flavour}/${name} does not exist yet.`)
   const port = process.env.PORT ? Number(process.env.PORT) : 3000
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UnknownStepError(`PORT must be a port number, got "${process.env.PORT}".`)
-  console.log(`serving ${flavour}/${name}`)
-  await serve({ dir: stepDir(name, flavour), port, databaseFile: process.env.DATABASE_FILE || undefined })
+  const databaseUrl = process.env.DATABASE_URL || undefined
+  if (databaseUrl && !isPostgresUrl(databaseUrl)) throw new UnknownStepError('DATABASE_URL must look like postgres://user:password@host:port/database.')
+  console.log(`serving ${flavour}/${name}${databaseUrl ? ` on PostgreSQL (${redactedUrl(databaseUrl)})` : ''}`)
+  await serve({ dir: stepDir(name, flavour), port, databaseFile: process.env.DATABASE_FILE || undefined, databaseUrl })
 } catch (err: any) {
   if (err instanceof UnknownStepError || err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     console.error(err.message)

@@ -1,15 +1,13 @@
 // Restarts lose nothing, and SIGTERM stops cleanly: every step as `npm start` runs it, in a child process,
-// with a SQLite file in a temporary folder (like .data/), real scrypt and fixed secrets.
+// with a SQLite file in a temporary folder (like .data/) or a PostgreSQL schema, real scrypt and fixed secrets.
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { openDatabase } from '../lib/db.ts'
 import { CHEAP_SCRYPT_FOR_TESTS, createPasswords } from '../lib/passwords.ts'
 import { loadStep } from '../lib/steps.ts'
 import { startServer, TEST_SECRETS, type ChildServer, type Exit } from './harness/attacks/server.ts'
 import { flavour, targets, type Target } from './harness/attacks/targets.ts'
+import { DATABASE_KIND, freshDatabase } from './harness/database.ts'
 import { Device } from './harness/device.ts'
 import { expectJsonError, expectStatus } from './harness/expect.ts'
 
@@ -46,15 +44,15 @@ async function usersIn(target: Target, file: string): Promise<string[]> {
 
 const TARGETS = targets()
 
-describe(`restarts and SIGTERM, against ${flavour()}/`, { concurrency: true }, () => {
+describe(`restarts and SIGTERM, against ${flavour()}/ on ${DATABASE_KIND}`, { concurrency: true }, () => {
   if (TARGETS.length === 0) test(`${flavour()}/ has no step yet`, { skip: true })
   for (const target of TARGETS) {
     test(`${target.label}: a restarted server keeps users, sessions, versions and revocations, and SIGTERM exits 0 both times`, async (t) => {
-      const folder = mkdtempSync(join(tmpdir(), `workshop-${target.label}-`))
-      t.after(() => rmSync(folder, { recursive: true, force: true }))
-      const env = { ...TEST_SECRETS, DATABASE_FILE: join(folder, 'x.sqlite') }
+      const database = await freshDatabase('file', target.label)
+      t.after(() => database.drop())
+      const env = { ...TEST_SECRETS, ...database.env }
       const alice = { email: 'alice@example.com', password: 'correct horse battery' }
-      await seed(target, env.DATABASE_FILE, alice.email, alice.password)
+      await seed(target, database.location, alice.email, alice.password)
       const servers: ChildServer[] = []
       t.after(() => Promise.all(servers.map((server) => server.stop('SIGKILL'))))
       const start = async () => {
@@ -97,7 +95,7 @@ describe(`restarts and SIGTERM, against ${flavour()}/`, { concurrency: true }, (
         expectJsonError(await replay.refresh(), 401, 'a consumed refresh token must stay consumed after a restart')
       }
       expectCleanExit(await second.stop('SIGTERM'), 'the restarted server')
-      assert.deepEqual(await usersIn(target, env.DATABASE_FILE), ['alice@example.com', 'bob@example.com'], 'both users are in the file')
+      assert.deepEqual(await usersIn(target, database.location), ['alice@example.com', 'bob@example.com'], 'both users are in the database')
     })
   }
 })

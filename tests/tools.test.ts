@@ -332,6 +332,16 @@ describe('tools', { concurrency: true }, () => {
       assert.equal((await checkPort({ PORT: 'abc' })).status, 'fail')
     })
 
+    test('doctor checks DATABASE_URL only when it is set, and says why PostgreSQL does not answer', async () => {
+      const { checkDatabaseUrl } = await import('../scripts/doctor.ts')
+      assert.equal(await checkDatabaseUrl({}), undefined, 'without DATABASE_URL there is nothing to check: SQLite')
+      assert.equal((await checkDatabaseUrl({ DATABASE_URL: 'mysql://x@localhost/db' }))?.status, 'fail')
+      const refused = await checkDatabaseUrl({ DATABASE_URL: `postgres://u:secret@127.0.0.1:${await freePort()}/db` })
+      assert.equal(refused?.status, 'fail')
+      assert.match(refused?.advice ?? '', /running/, 'a refused connection should ask whether PostgreSQL is running')
+      assert.doesNotMatch(refused?.label ?? '', /secret/, 'the password must not be printed')
+    })
+
     test('the sqlite3 binding loads here', async () => {
       const { checkSqlite } = await import('../scripts/doctor.ts')
       const finding = await checkSqlite()

@@ -25,10 +25,10 @@ function serverEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts `serve()` for one step folder and resolves when it prints `listening on http://localhost:<port>`. */
-export function startServer(dir: string): Promise<Server> {
+export function startServer(dir: string, extraEnv: Record<string, string> = {}): Promise<Server> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, dir], {
     cwd: ROOT,
-    env: serverEnv(),
+    env: { ...serverEnv(), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -2,6 +2,8 @@
 // (production code paths), but on an ephemeral port of 127.0.0.1 and with an in-memory database.
 // GET /me never hashes a password, so the one register and login per server use a cheap scrypt:
 // OWASP's costs about 0.4 s a hash here, 5 s of set-up for seven servers that measures nothing.
+// `npm run bench -- --database postgres` hands each server a PostgreSQL schema of its own in
+// BENCH_DATABASE_URL: a real pool of 10 connections, as `npm start` opens with DATABASE_URL.
 import { CHEAP_SCRYPT_FOR_TESTS } from '../../lib/passwords.ts'
 import { serve } from '../../lib/server.ts'
 
@@ -10,4 +12,4 @@ if (!dir) {
   console.error('usage: node --import tsx scripts/bench/server.ts <step folder>')
   process.exit(2)
 }
-await serve({ dir, port: 0, host: '127.0.0.1', databaseFile: ':memory:', scrypt: CHEAP_SCRYPT_FOR_TESTS })
+await serve({ dir, port: 0, host: '127.0.0.1', databaseFile: ':memory:', databaseUrl: process.env.BENCH_DATABASE_URL || undefined, scrypt: CHEAP_SCRYPT_FOR_TESTS })

@@ -15,6 +15,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import { ROOT, stepDir, stepNumber, STEPS, type StepName } from '../../lib/steps.ts'
+import { addPostgresJobs, databaseSummary, takePostgresUrl } from './postgres.ts'
 import { inPool, runSuite, type SuiteRun, type TestResult } from './run-suite.ts'
 
 interface Check {
@@ -202,9 +203,10 @@ function otherSuites(): string[] {
 
 export async function checkWorkshop(): Promise<number> {
   const started = Date.now()
+  const postgres = takePostgresUrl() // the SQLite pass below never sees DATABASE_URL
   // One more job than cores: the bench and restart suites spend part of their time waiting on servers.
   const limit = availableParallelism() + 1
-  console.log(bold('Checking the whole workshop') + dim(` (${limit} jobs at a time)`))
+  console.log(bold('Checking the whole workshop') + dim(` (${limit} jobs at a time${postgres ? ', and again on PostgreSQL' : ''})`))
   const jobs: Array<() => Promise<Check[]>> = []
   /** A job prints its line, with its time, as soon as it is done. */
   const add = (label: string, work: () => Promise<Check[]>) =>
@@ -234,6 +236,7 @@ export async function checkWorkshop(): Promise<number> {
     return checks.every((check) => check.ok) ? 0 : 1
   }
 
+  addPostgresJobs(add)
   add('typecheck', async () => [await typecheck()])
   for (const step of STEPS) {
     const file = suiteFile(step)
@@ -298,5 +301,6 @@ function printSummary(checks: Check[], started: number, gaps = true) {
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   console.log(dim(`\n${checks.length} check${checks.length === 1 ? '' : 's'} in ${seconds} s`))
+  for (const line of databaseSummary(checks)) console.log(line)
   console.log(`${checks.length - failed.length - skipped.length} passed, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`)
 }

@@ -3,6 +3,7 @@
 // `revoked_tokens`: the refresh tokens that a rotation used up, by their `jti`; one presented again is reuse.
 // A row is kept until every token it refuses would have expired anyway; after that, their own `exp` does it.
 import type { AppDeps } from '../../lib/app.ts'
+import { isUniqueViolation } from '../../lib/db.ts'
 import { REFRESH_TOKEN_SECONDS, type RefreshClaims } from './tokens.ts'
 
 /** Why a login ended. */
@@ -31,8 +32,8 @@ export async function consumeRefreshToken(deps: AppDeps, claims: RefreshClaims):
   try {
     await deps.db('revoked_tokens').insert({ jti: claims.jti, expires_at: claims.exp * 1000 })
     return true
-  } catch (err: any) {
-    if (err?.code !== 'SQLITE_CONSTRAINT') throw err
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err
     return false
   }
 }

@@ -3,6 +3,7 @@
 // `revoked_tokens`: the refresh tokens that a rotation used up, by their `jti`; one presented again is reuse.
 // A row is kept until every token it refuses would have expired anyway; after that, their own `exp` does it.
 import type { AppDeps } from '../../lib/app.ts'
+import { isUniqueViolation } from '../../lib/db.ts'
 import { REFRESH_TOKEN_SECONDS, type RefreshClaims } from './tokens.ts'
 
 /** Why a login ended. */
@@ -30,7 +31,7 @@ export async function revokeFamily(deps: AppDeps, sid: string, reason: Ending): 
 export async function consumeRefreshToken(deps: AppDeps, claims: RefreshClaims): Promise<boolean> {
   await pruneExpired(deps)
   // TODO(3): insert { jti, expires_at } (the token's exp, in ms) into revoked_tokens: if the INSERT succeeds,
-  //          answer true. If the primary key refuses it (err.code === 'SQLITE_CONSTRAINT'), answer false.
+  //          answer true. If the primary key refuses it (isUniqueViolation(err), from lib/db.ts), answer false.
   //          README.md → "Exercise 3" has hints.
   throw new NotImplemented('step-05 TODO(3): use up the refresh token atomically in consumeRefreshToken (blacklist.ts)')
 }

@@ -1,5 +1,6 @@
 // Starts a step's app for one test: a real HTTP server on an ephemeral port, an in-memory SQLite
-// database, cheap scrypt, and a clock the test moves by hand.
+// database (or, with DATABASE_URL set, a PostgreSQL schema of its own over a pool of several connections),
+// cheap scrypt, and a clock the test moves by hand.
 import { createSecretKey, randomBytes } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -10,6 +11,7 @@ import type { Secrets } from '../../lib/config.ts'
 import { countQueries, openDatabase, type Database } from '../../lib/db.ts'
 import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, type Passwords } from '../../lib/passwords.ts'
 import { loadStep, ROOT, type StepName } from '../../lib/steps.ts'
+import { freshDatabase, type TestDatabase } from './database.ts'
 import { Device } from './device.ts'
 
 /**
@@ -55,6 +57,8 @@ export interface StartOptions {
   production?: boolean
   /** These signing secrets instead of two random ones: a restart keeps them, or rotates one (a new key). */
   secrets?: Secrets
+  /** A database made by freshDatabase(); the caller drops it. */
+  database?: TestDatabase
 }
 
 /** Two random 256-bit signing secrets, as a fresh deployment would generate them. */
@@ -62,14 +66,27 @@ export function newSecrets(): Secrets {
   return { access: createSecretKey(randomBytes(32)), refresh: createSecretKey(randomBytes(32)) }
 }
 
+/** On PostgreSQL, enough connections that requests really run side by side, and races reach the server. */
+export const TEST_POOL_SIZE = 4
+
 export async function startApp(t: TestContext | undefined, step: StepName, options: StartOptions = {}): Promise<TestApp> {
   const loaded = await loadStep(options.dir ?? targetDir(step))
-  const db = await openDatabase(options.databaseFile ?? ':memory:', loaded.migrations)
+  // Made here, dropped in close(): unless the caller brought its own file or database.
+  const own = options.databaseFile || options.database ? undefined : await freshDatabase('memory', step.slice(0, 7))
+  const location = options.databaseFile ?? (options.database ?? own!).location
+  const db = await openDatabase(location, loaded.migrations, { poolSize: TEST_POOL_SIZE }).catch(async (err) => {
+    await own?.drop()
+    throw err
+  })
   const clock = new TestClock()
   const secrets = options.secrets ?? newSecrets()
   const passwords = options.passwords ?? createPasswords(CHEAP_SCRYPT_FOR_TESTS)
   const koa = createApp(loaded, { db, clock, passwords, secrets }, { trustProxy: options.trustProxy, production: options.production })
   const server = koa.listen(0, '127.0.0.1')
+  // fetch reuses an idle socket until just before the server's keep-alive timeout (5 s by default); on a busy
+  // machine its timer fires late, it writes to a socket the server has just closed, and gets ECONNRESET.
+  // A timeout no test ever idles through takes that race away.
+  server.keepAliveTimeout = 60_000
   await new Promise((resolve) => server.once('listening', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
@@ -92,6 +109,7 @@ export async function startApp(t: TestContext | undefined, step: StepName, optio
       server.closeAllConnections()
       await new Promise((resolve) => server.close(resolve))
       await db.destroy()
+      await own?.drop()
     },
   }
   t?.after(() => app.close())

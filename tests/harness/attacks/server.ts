@@ -1,4 +1,5 @@
-// A real `npm start` server in a child process: what a presenter runs, with a SQLite file and real scrypt.
+// A real `npm start` server in a child process: what a presenter runs, with a SQLite file (or the
+// PostgreSQL schema given in DATABASE_URL) and real scrypt.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { ROOT, type StepName } from '../../../lib/steps.ts'
@@ -30,7 +31,7 @@ const START = join(ROOT, 'scripts', 'start.ts')
 export function runStart(step: StepName, solution: boolean, env: Record<string, string>) {
   const args = ['--import', 'tsx', START, step, ...(solution ? ['--solution'] : [])]
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', ...env }
-  for (const name of ['NODE_ENV', 'ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'DATABASE_FILE', 'NODE_TEST_CONTEXT']) {
+  for (const name of ['NODE_ENV', 'ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'DATABASE_FILE', 'DATABASE_URL', 'NODE_TEST_CONTEXT']) {
     if (!(name in env)) delete childEnv[name]
   }
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })

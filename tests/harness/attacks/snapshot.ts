@@ -6,11 +6,14 @@ export type Snapshot = Map<string, string[]>
 
 /** Every table's rows (knex's own bookkeeping left out), each row as JSON, sorted. */
 export async function snapshot(db: Database): Promise<Snapshot> {
-  const tables: string[] = await db('sqlite_master')
-    .where({ type: 'table' })
-    .andWhereNot('name', 'like', 'knex_migrations%')
-    .orderBy('name')
-    .pluck('name')
+  const tables: string[] =
+    db.client.config.client === 'pg'
+      ? await db('information_schema.tables')
+          .whereRaw('table_schema = current_schema()')
+          .andWhereNot('table_name', 'like', 'knex_migrations%')
+          .orderBy('table_name')
+          .pluck('table_name')
+      : await db('sqlite_master').where({ type: 'table' }).andWhereNot('name', 'like', 'knex_migrations%').orderBy('name').pluck('name')
   const result: Snapshot = new Map()
   for (const table of tables) {
     const rows: object[] = await db(table).select()
