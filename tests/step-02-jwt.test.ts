@@ -6,6 +6,7 @@ import { decodeJwt, expectJsonError, expectStatus } from './harness/expect.ts'
 import { algorithmTests } from './harness/algorithms.ts'
 import { BAD_TOKEN_NAMES, badTokens, wrongKindNames } from './harness/tokens.ts'
 import { expectPasswordChanged, logInAnotherDevice, newAccount, signUp } from './harness/users.ts'
+import { skipUnlessBrowserGaps, stealFromThePage, tokenType } from './harness/page-thief.ts'
 import { follow, forgeAccessToken, newKey, SESSION_COOKIE_BYTES, startOnFile, stillSignedIn } from './harness/jwt-costs.ts'
 
 const STEP = 'step-02-jwt'
@@ -125,9 +126,29 @@ describe('step 02 · stateless JWT', { concurrency: true }, () => {
 
   // What JWT costs once invalidation is solved. These stay open through step 05, which solves invalidation,
   // and only step 06 closes them (step 03's suite has the fifth, the race between two tabs).
-  // The first cost, a script in the page takes the credential away, needs a real browser and the app's page
-  // (tests/harness/browser.ts): its gap test goes here, `gap (closed in step-06): a script in the page …`,
-  // built together with the page.
+
+  // Checked in Chromium against the app's own page (lib/page/): the page keeps its tokens in localStorage,
+  // as a single-page app does, because it must send them. What a script in the page cannot do with step 06's
+  // HttpOnly cookie is read it; it can still send requests that carry it while the page is open (CSRF-like
+  // misuse from inside), but it cannot take the login to another machine.
+  test('gap (closed in step-06): a script in the page takes the credential away: the tokens it reads work from another machine', { skip: skipUnlessBrowserGaps }, async (t) => {
+    const app = await startApp(t, STEP)
+    app.clock.advance(Date.now() - app.clock.now()) // the browser keeps cookies by its own clock
+    const { email, password } = newAccount()
+    const loot = await stealFromThePage(app.url, email, password)
+    assert.ok(loot.tokens.length > 0, `the script in the page found no credential to take away (document.cookie: "${loot.cookie}", storage: nothing token-like)`)
+    const access = loot.tokens.find((token) => tokenType(token) !== 'refresh+jwt')
+    const thief = app.device('the thief, on another machine')
+    thief.accessToken = access
+    expectStatus(await thief.me(), 200, 'the access token read by the script works from anywhere: it is not tied to the browser')
+    const refresh = loot.tokens.find((token) => tokenType(token) === 'refresh+jwt')
+    if (refresh) {
+      // Steps 03–05: the refresh token too, so the thief keeps the account until the login's 30 days are over.
+      thief.refreshToken = refresh
+      expectStatus(await thief.refresh(), 200, 'the refresh token read by the script mints new pairs for the thief')
+      expectStatus(await thief.me(), 200, "the thief's own fresh access token works")
+    }
+  })
 
   test('gap (closed in step-06): the signing secret is every account\'s key: with ACCESS_TOKEN_SECRET alone, a token for a user who never logged in works', async (t) => {
     const app = await startApp(t, STEP)

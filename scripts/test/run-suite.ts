@@ -43,6 +43,7 @@ export function runSuite({ file, env = {}, namePatterns = [], alongside = [] }: 
   args.push(file)
   const childEnv = { ...process.env, ...env }
   if (!env.WORKSHOP_TARGET) delete childEnv.WORKSHOP_TARGET
+  if (!env.WORKSHOP_BROWSER_GAPS) delete childEnv.WORKSHOP_BROWSER_GAPS
   delete childEnv.NODE_TEST_CONTEXT // set inside a test run; a nested `node --test` would refuse to start
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -166,7 +166,8 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * second of CPU here, most of the whole run's time).
  */
 async function onSolution(step: StepName): Promise<Check[]> {
-  const target = { WORKSHOP_TARGET: stepDir(step, 'solutions') }
+  // The browser gap tests run here (not in a learner's per-step loop): skipped with the reason without Chromium.
+  const target = { WORKSHOP_TARGET: stepDir(step, 'solutions'), WORKSHOP_BROWSER_GAPS: '1' }
   const earlier = STEPS.filter((from) => stepNumber(from) < stepNumber(step) && Math.max(0, ...gapClosers(from)) >= stepNumber(step))
   const gapPattern = '^gap \\(closed in'
   const name = topSuiteName(suiteFile(step))
