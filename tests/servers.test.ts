@@ -98,6 +98,17 @@ function twoServers(target: Target) {
   after(() => stopPair(pair))
   const revokes = target.number !== 2 && target.number !== 3 // steps 02 and 03 keep nothing to revoke
 
+  /** A seeded account with two devices: the laptop logged in on A, the phone on B. */
+  async function laptopOnAPhoneOnB(name: string) {
+    const user = account(name)
+    await pair.seed(user.email, user.password)
+    const laptop = at(pair.a, 'laptop')
+    const phone = at(pair.b, 'phone')
+    expectStatus(await laptop.login(user.email, user.password), 200, `${name} logs in on A`)
+    expectStatus(await phone.login(user.email, user.password), 200, `${name} logs in on B`)
+    return { ...user, laptop, phone }
+  }
+
   if (first) test(`${label}: both start together on one empty database; a user registered on A logs in on B, and B refuses the same email again`, async () => {
     const alice = account('alice')
     expectStatus(await at(pair.a, 'laptop').register(alice.email, alice.password), 201, 'POST /register on server A')
@@ -128,12 +139,8 @@ function twoServers(target: Target) {
     })
 
     test(`${label}: logout-all on B ends the device logged in on A, on both servers`, async () => {
-      const dave = account('dave')
-      await pair.seed(dave.email, dave.password)
-      const laptop = at(pair.a, 'laptop')
-      const phone = at(pair.b, 'phone')
-      expectStatus(await laptop.login(dave.email, dave.password), 200)
-      expectStatus(await phone.login(dave.email, dave.password), 200)
+      const dave = await laptopOnAPhoneOnB('dave')
+      const { laptop, phone } = dave
       expectStatus(await phone.logoutAll(), 204)
       for (const device of [laptop, on(pair.b, laptop)]) {
         if (target.refresh) expectJsonError(await device.refresh(), 401, `${device.url === pair.a.url ? 'A' : 'B'} must refuse a refresh token that logout-all on B ended`)
@@ -143,12 +150,8 @@ function twoServers(target: Target) {
   }
 
   test(`${label}: a password change on A holds on B${first ? ': the old password fails there, the new one works' : ''}${revokes ? ', and the other device is ended' : ''}`, async () => {
-    const erin = account('erin')
-    await pair.seed(erin.email, erin.password)
-    const laptop = at(pair.a, 'laptop')
-    const phone = at(pair.b, 'phone')
-    expectStatus(await laptop.login(erin.email, erin.password), 200)
-    expectStatus(await phone.login(erin.email, erin.password), 200)
+    const erin = await laptopOnAPhoneOnB('erin')
+    const { laptop, phone } = erin
     const next = 'a brand new passphrase'
     assert.ok((await laptop.changePassword(erin.password, next)).status < 300, 'POST /password on A')
     if (first) {
@@ -188,12 +191,8 @@ function twoServers(target: Target) {
 
   if (target.number === 6) {
     test(`${label}: a device ended on A with DELETE /sessions/:id is refused on B`, async () => {
-      const heidi = account('heidi')
-      await pair.seed(heidi.email, heidi.password)
-      const laptop = at(pair.a, 'laptop')
-      const phone = at(pair.b, 'phone')
-      expectStatus(await laptop.login(heidi.email, heidi.password), 200)
-      expectStatus(await phone.login(heidi.email, heidi.password), 200)
+      const heidi = await laptopOnAPhoneOnB('heidi')
+      const { laptop, phone } = heidi
       const list = await laptop.get('/sessions')
       const other = list.body.sessions.find((session: { current: boolean }) => !session.current)
       expectStatus(await laptop.delete(`/sessions/${other.id}`), 204)
