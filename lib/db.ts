@@ -123,6 +123,7 @@ async function migrate(db: Knex, migrations: Migration[]) {
   const source = { migrationSource: new MigrationList(migrations) }
   for (let attempt = 1; ; attempt++) {
     try {
+      await ensureOneLockRow(db)
       await db.migrate.latest(source)
       return
     } catch (err) {
@@ -130,6 +131,28 @@ async function migrate(db: Knex, migrations: Migration[]) {
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100))
     }
   }
+}
+
+const LOCK_TABLE = 'knex_migrations_lock'
+
+/**
+ * knex inserts the row of its migration lock after it finds the lock table empty, a check-then-write
+ * (knex#3538): two servers starting together on a new database can both insert one, and with two rows no
+ * migrator ever takes the lock again, so neither server starts, then or later. The row is claimed here by
+ * its primary key instead (a second INSERT does nothing), before knex looks; a second row left by that race
+ * is deleted (with two rows nobody can hold the lock, so nobody loses it).
+ */
+async function ensureOneLockRow(db: Knex) {
+  if (!(await db.schema.hasTable(LOCK_TABLE))) {
+    // knex's own definition, so that knex takes the table as its own. A server racing us here gets
+    // "already exists", and tries again.
+    await db.schema.createTable(LOCK_TABLE, (table) => {
+      table.increments('index').primary()
+      table.integer('is_locked')
+    })
+  }
+  await db(LOCK_TABLE).insert({ index: 1, is_locked: 0 }).onConflict('index').ignore()
+  await db(LOCK_TABLE).where('index', '>', db(LOCK_TABLE).min('index')).delete()
 }
 
 function isConcurrentMigration(err: any): boolean {

@@ -83,8 +83,59 @@ const TARGETS = targets()
 
 describe(`two servers on one ${DATABASE_KIND} database, against ${flavour()}/`, { concurrency: 2 }, () => {
   if (TARGETS.length === 0) test(`${flavour()}/ has no step yet`, { skip: true })
+  else describe('their migrations on a new database', () => firstStart(TARGETS[TARGETS.length - 1]))
   for (const target of TARGETS) describe(`two servers of ${target.name}`, { concurrency: false }, () => twoServers(target))
 })
+
+/**
+ * knex's migration lock is one row, which knex inserts after it found the lock table empty (knex#3538). Two
+ * servers that both look before either inserts leave two rows, and then no migrator can take the lock: not
+ * theirs, not any later server's. The moment between the look and the insert is set up here, not waited for.
+ */
+function firstStart(target: Target) {
+  const LOCK = 'knex_migrations_lock'
+  /** A database as a first server leaves it between knex's two statements: the tables made, no lock row yet. */
+  async function halfStarted(rows: number) {
+    const database = await freshDatabase('file', 'lock-race')
+    const db = await openDatabase(database.location, [])
+    await db.schema.dropTable(LOCK)
+    await db.schema.createTable(LOCK, (table) => {
+      table.increments('index').primary()
+      table.integer('is_locked')
+    })
+    for (let i = 0; i < rows; i++) await db(LOCK).insert({ is_locked: 0 })
+    await db.destroy()
+    return database
+  }
+  const migrations = async () => (await loadStep(target.dir)).migrations
+
+  test('two servers reaching the lock table at the same moment both start, and leave one lock row (knex#3538)', async () => {
+    const database = await halfStarted(0)
+    try {
+      const opened = await Promise.allSettled([openDatabase(database.location, await migrations()), openDatabase(database.location, await migrations())])
+      const failures = opened.flatMap((result) => (result.status === 'rejected' ? [String(result.reason?.message ?? result.reason)] : []))
+      const dbs = opened.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
+      const rows = dbs.length ? await dbs[0](LOCK).select('*') : []
+      await Promise.all(dbs.map((db) => db.destroy()))
+      assert.deepEqual(failures, [], `a server could not migrate: with two rows in ${LOCK}, no migrator can take the lock. Does lib/db.ts claim the lock row by its key before knex looks?`)
+      assert.equal(rows.length, 1, `${LOCK} should hold exactly one row, it holds ${rows.length}`)
+    } finally {
+      await database.drop()
+    }
+  })
+
+  test('a database that this race left with two lock rows starts again', async () => {
+    const database = await halfStarted(2)
+    try {
+      const db = await openDatabase(database.location, await migrations()).catch((err) => assert.fail(`the server could not migrate: ${err.message}`))
+      const rows = await db(LOCK).select('*')
+      await db.destroy()
+      assert.deepEqual(rows.map((row) => row.is_locked), [0], `one unlocked row should be left in ${LOCK}`)
+    } finally {
+      await database.drop()
+    }
+  })
+}
 
 function twoServers(target: Target) {
   const { label } = target
