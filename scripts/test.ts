@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { resolveStep, ROOT, stepDir, UnknownStepError } from '../lib/steps.ts'
-import { runLearnerSuite, watch } from './test/learner.ts'
+import { reportsAsLearner, runLearnerSuite, runLearnerSuiteHere, watch } from './test/learner.ts'
 // The whole-workshop check (and with it knex, for the PostgreSQL pass) loads only when it runs: a learner's
 // `npm test -- step-04` starts its suite as soon as it can.
 const checkWorkshop = async () => (await import('./test/workshop.ts')).checkWorkshop()
@@ -62,6 +62,7 @@ try {
   if (!existsSync(suite.file)) throw new UnknownStepError(`There is no suite ${suite.file} yet.`)
 
   if (values.watch) await watch(suite)
+  else if (reportsAsLearner()) await runLearnerSuiteHere(suite)
   else process.exit(await runLearnerSuite(suite))
 } catch (err) {
   if (!(err instanceof UnknownStepError)) throw err

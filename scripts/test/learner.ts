@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { watch as watchFolder, type FSWatcher } from 'node:fs'
 import { join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { ROOT } from '../../lib/steps.ts'
 
 export interface LearnerSuite {
@@ -20,6 +21,19 @@ function start(suite: LearnerSuite): ChildProcess {
 
 export function runLearnerSuite(suite: LearnerSuite): Promise<number> {
   return new Promise((resolve) => start(suite).on('close', (code) => resolve(code ?? 1)))
+}
+
+/** True when this process was started with the learner's reporter, as `npm test` starts it. */
+export const reportsAsLearner = () => process.execArgv.some((arg) => arg.startsWith('--test-reporter=') && arg.endsWith(join('reporters', 'learner.mjs')))
+
+/**
+ * The suite in this very process, one start-up less than a child (a third of a second here, before the
+ * first test). node:test reports through the learner's reporter that `npm test` set, and sets the exit code.
+ */
+export async function runLearnerSuiteHere(suite: LearnerSuite): Promise<void> {
+  console.log(`Testing ${suite.label} with ${relative(ROOT, suite.file)}\n`)
+  Object.assign(process.env, suite.env)
+  await import(pathToFileURL(suite.file).href)
 }
 
 /**
