@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { DAY, HOUR } from '../lib/clock.ts'
-import { startApp } from './harness/app.ts'
+import { startApp, TESTS_AT_ONCE } from './harness/app.ts'
 import { cookieTransportTests } from './harness/cookies.ts'
 import { describeReply, expectJsonError, expectSessionCookie, expectStatus } from './harness/expect.ts'
 import { expectLoginRefusalsAlike, expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, newAccount, signUp } from './harness/users.ts'
 
 const STEP = 'step-01-sessions'
 
-describe('step 01 · sessions', { concurrency: true }, () => {
+describe('step 01 · sessions', { concurrency: TESTS_AT_ONCE }, () => {
   test('register creates a user and answers 201 with its id and email', async (t) => {
     const app = await startApp(t, STEP)
     const reply = await app.device().register('Alice@Example.com ', 'correct horse battery')

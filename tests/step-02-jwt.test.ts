@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { DAY } from '../lib/clock.ts'
-import { startApp } from './harness/app.ts'
+import { startApp, TESTS_AT_ONCE } from './harness/app.ts'
 import { decodeJwt, expectJsonError, expectStatus } from './harness/expect.ts'
 import { algorithmTests } from './harness/algorithms.ts'
 import { BAD_TOKEN_NAMES, badTokens, wrongKindNames } from './harness/tokens.ts'
@@ -11,7 +11,7 @@ import { follow, forgeAccessToken, newKey, SESSION_COOKIE_BYTES, startOnFile, st
 
 const STEP = 'step-02-jwt'
 
-describe('step 02 · stateless JWT', { concurrency: true }, () => {
+describe('step 02 · stateless JWT', { concurrency: TESTS_AT_ONCE }, () => {
   test('login answers a 7-day HS256 access token that carries the user id', async (t) => {
     const app = await startApp(t, STEP)
     const { device, email, password } = await signUp(app)

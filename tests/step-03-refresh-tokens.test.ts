@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { SECOND } from '../lib/clock.ts'
-import { startApp } from './harness/app.ts'
+import { startApp, TESTS_AT_ONCE } from './harness/app.ts'
 import { refreshTokenBasics } from './harness/refresh-token-basics.ts'
 import { expectJsonError, expectStatus } from './harness/expect.ts'
 import { expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, signUp } from './harness/users.ts'
 
 const STEP = 'step-03-refresh-tokens'
 
-describe('step 03 · refresh tokens', { concurrency: true }, () => {
+describe('step 03 · refresh tokens', { concurrency: TESTS_AT_ONCE }, () => {
   refreshTokenBasics(STEP)
 
   test('logout-all is impossible here, 501: nothing on the server knows the refresh tokens', async (t) => {

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import jwt from 'jsonwebtoken'
 import { MINUTE } from '../lib/clock.ts'
-import { startApp } from './harness/app.ts'
+import { startApp, TESTS_AT_ONCE } from './harness/app.ts'
 import { refreshTokenBasics } from './harness/refresh-token-basics.ts'
 import { decodeJwt, expectJsonError, expectStatus } from './harness/expect.ts'
 import { expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, signUp } from './harness/users.ts'
 
 const STEP = 'step-04-refresh-token-version'
 
-describe('step 04 · refreshTokenVersion', { concurrency: true }, () => {
+describe('step 04 · refreshTokenVersion', { concurrency: TESTS_AT_ONCE }, () => {
   refreshTokenBasics(STEP)
 
   test('a refresh token carries the user\'s current version', async (t) => {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { DAY, MINUTE } from '../lib/clock.ts'
-import { startApp } from './harness/app.ts'
+import { startApp, TESTS_AT_ONCE } from './harness/app.ts'
 import { refreshTokenBasics } from './harness/refresh-token-basics.ts'
 import { decodeJwt, describeReply, expectJsonError, expectStatus } from './harness/expect.ts'
 import { expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, signUp } from './harness/users.ts'
 
 const STEP = 'step-05-blacklist'
 
-describe('step 05 · blacklist', { concurrency: true }, () => {
+describe('step 05 · blacklist', { concurrency: TESTS_AT_ONCE }, () => {
   refreshTokenBasics(STEP)
 
   test('every token carries a jti, the user\'s version and its login\'s sid', async (t) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { DAY, HOUR, MINUTE, SECOND } from '../lib/clock.ts'
-import { startApp, type TestApp } from './harness/app.ts'
+import { startApp, type TestApp, TESTS_AT_ONCE } from './harness/app.ts'
 import { cookieTransportTests } from './harness/cookies.ts'
 import type { Device } from './harness/device.ts'
 import { describeReply, expectJsonError, expectSessionCookie, expectStatus } from './harness/expect.ts'
@@ -21,7 +21,7 @@ async function mySessions(device: Device): Promise<{ id: string; createdAt: stri
   return reply.body.sessions
 }
 
-describe('step 06 · sessions revisited', { concurrency: true }, () => {
+describe('step 06 · sessions revisited', { concurrency: TESTS_AT_ONCE }, () => {
   describe('the cookie is a secret; the table holds only its hash', () => {
     test('register creates a user and answers 201; an email taken in another case gets 409', async (t) => {
       const app = await startApp(t, STEP)

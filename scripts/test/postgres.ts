@@ -17,7 +17,7 @@ interface Check {
   ok: boolean
   detail?: string
 }
-type Add = (label: string, work: () => Promise<Check[]>) => unknown
+type Add = (label: string, work: () => Promise<Check[]>, lane?: string) => unknown
 
 export const ON_POSTGRES = 'on PostgreSQL'
 
@@ -49,16 +49,20 @@ export function addPostgresJobs(add: Add): void {
     const run = await runSuite({ file, env: { ...env, DATABASE_URL: databaseUrl } })
     return checksOf(group, run)
   }
+  // One suite at a time: they share the server's connections (max_connections, 100 by default, for everyone),
+  // and each keeps well under that alone (tests/harness/app.ts → TESTS_AT_ONCE). The SQLite jobs fill the
+  // other workers meanwhile.
+  const lane = ON_POSTGRES
   for (const name of OTHER_SUITES) {
     const file = join(ROOT, 'tests', name)
     if (!existsSync(file)) continue
     const label = `tests/${name} ${ON_POSTGRES}`
-    add(label, suite(label, file, { WORKSHOP_FLAVOUR: 'solutions' }))
+    add(label, suite(label, file, { WORKSHOP_FLAVOUR: 'solutions' }), lane)
   }
   for (const step of STEPS) {
     const file = join(ROOT, 'tests', `${step}.test.ts`)
     if (!existsSync(file) || !existsSync(join(stepDir(step, 'solutions'), 'routes.ts'))) continue
-    add(`${step}: suite on the solution, ${ON_POSTGRES}`, suite(`${step} · solution · ${ON_POSTGRES}`, file, { WORKSHOP_TARGET: stepDir(step, 'solutions') }))
+    add(`${step}: suite on the solution, ${ON_POSTGRES}`, suite(`${step} · solution · ${ON_POSTGRES}`, file, { WORKSHOP_TARGET: stepDir(step, 'solutions') }), lane)
   }
 }
 

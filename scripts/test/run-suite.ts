@@ -61,14 +61,42 @@ export function runSuite({ file, env = {}, namePatterns = [], alongside = [] }: 
   })
 }
 
-/** Runs jobs with at most `limit` at a time, keeping their order in the answer. */
-export async function inPool<T>(jobs: Array<() => Promise<T>>, limit: number): Promise<T[]> {
+/** A job for inPool: a bare function, or one in a lane whose jobs run one at a time. */
+export type PoolJob<T> = (() => Promise<T>) | { run: () => Promise<T>; lane: string }
+
+/**
+ * Runs jobs with at most `limit` at a time, keeping their order in the answer. Jobs of one lane run one after
+ * the other (the PostgreSQL pass's suites share one server's connections); a free worker takes the next job
+ * whose lane is idle, and waits only when every job left is in a busy lane.
+ */
+export async function inPool<T>(jobs: Array<PoolJob<T>>, limit: number): Promise<T[]> {
   const answers: T[] = new Array(jobs.length)
-  let next = 0
+  const pending = jobs.map((_, index) => index)
+  const busy = new Set<string>()
+  const laneOf = (index: number) => {
+    const job = jobs[index]
+    return typeof job === 'function' ? undefined : job.lane
+  }
+  let waiting: Array<() => void> = []
   const worker = async () => {
-    while (next < jobs.length) {
-      const index = next++
-      answers[index] = await jobs[index]()
+    while (pending.length > 0) {
+      const at = pending.findIndex((index) => !busy.has(laneOf(index) ?? ''))
+      if (at === -1) {
+        await new Promise<void>((resolve) => waiting.push(resolve))
+        continue
+      }
+      const [index] = pending.splice(at, 1)
+      const job = jobs[index]
+      const lane = laneOf(index)
+      if (lane) busy.add(lane)
+      try {
+        answers[index] = await (typeof job === 'function' ? job() : job.run())
+      } finally {
+        if (lane) busy.delete(lane)
+        const woken = waiting
+        waiting = []
+        woken.forEach((wake) => wake())
+      }
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker))

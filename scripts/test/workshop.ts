@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import { ROOT, stepDir, stepNumber, STEPS, type StepName } from '../../lib/steps.ts'
 import { addPostgresJobs, databaseSummary, takePostgresUrl } from './postgres.ts'
-import { inPool, runSuite, type SuiteRun, type TestResult } from './run-suite.ts'
+import { inPool, runSuite, type PoolJob, type SuiteRun, type TestResult } from './run-suite.ts'
 
 interface Check {
   group: string
@@ -208,10 +208,10 @@ export async function checkWorkshop(): Promise<number> {
   // One more job than cores: the bench and restart suites spend part of their time waiting on servers.
   const limit = availableParallelism() + 1
   console.log(bold('Checking the whole workshop') + dim(` (${limit} jobs at a time${postgres ? ', and again on PostgreSQL' : ''})`))
-  const jobs: Array<() => Promise<Check[]>> = []
-  /** A job prints its line, with its time, as soon as it is done. */
-  const add = (label: string, work: () => Promise<Check[]>) =>
-    jobs.push(async () => {
+  const jobs: Array<PoolJob<Check[]>> = []
+  /** A job prints its line, with its time, as soon as it is done. Jobs of one `lane` run one at a time. */
+  const add = (label: string, work: () => Promise<Check[]>, lane?: string) => {
+    const run = async () => {
       const start = Date.now()
       const checks = await work()
       const failed = checks.filter((check) => !check.ok).length
@@ -220,8 +220,13 @@ export async function checkWorkshop(): Promise<number> {
       const counts = `${checks.length - failed - skipped}/${checks.length}${skipped ? `, ${skipped} skipped` : ''}`
       console.log(`  ${failed ? mark(false) : skipped ? yellow('–') : mark(true)} ${label}${dim(`  ${counts}  ${seconds} s`)}`)
       return checks
-    })
+    }
+    jobs.push(lane ? { run, lane } : run)
+  }
 
+  // The PostgreSQL pass first: its suites run one at a time (one lane), the longest chain of the run, while
+  // the other workers take the SQLite jobs.
+  if (!ONLY_SUITES) addPostgresJobs(add)
   // The longest jobs first (the attack, reliability, tools and bench suites), so that no long one
   // is left running alone at the end.
   for (const file of otherSuites()) {
@@ -237,7 +242,6 @@ export async function checkWorkshop(): Promise<number> {
     return checks.every((check) => check.ok) ? 0 : 1
   }
 
-  addPostgresJobs(add)
   add('typecheck', async () => [await typecheck()])
   for (const step of STEPS) {
     const file = suiteFile(step)

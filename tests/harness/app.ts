@@ -11,7 +11,7 @@ import type { Secrets } from '../../lib/config.ts'
 import { countQueries, openDatabase, type Database } from '../../lib/db.ts'
 import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, type Passwords } from '../../lib/passwords.ts'
 import { loadStep, ROOT, type StepName } from '../../lib/steps.ts'
-import { freshDatabase, type TestDatabase } from './database.ts'
+import { freshDatabase, postgresUrl, type TestDatabase } from './database.ts'
 import { Device } from './device.ts'
 
 /**
@@ -68,6 +68,13 @@ export function newSecrets(): Secrets {
 
 /** On PostgreSQL, enough connections that requests really run side by side, and races reach the server. */
 export const TEST_POOL_SIZE = 4
+
+/**
+ * How many tests of a step suite run at once: all of them on SQLite, where each has a database of its own in
+ * memory. On PostgreSQL every test's app may hold TEST_POOL_SIZE connections of a server that has
+ * max_connections (100 by default) for everyone: 8 at a time keep a suite within 32.
+ */
+export const TESTS_AT_ONCE = postgresUrl() ? 8 : true
 
 export async function startApp(t: TestContext | undefined, step: StepName, options: StartOptions = {}): Promise<TestApp> {
   const loaded = await loadStep(options.dir ?? targetDir(step))
