@@ -90,7 +90,7 @@ export async function startApp(t: TestContext | undefined, step: StepName, optio
   const passwords = options.passwords ?? createPasswords(CHEAP_SCRYPT_FOR_TESTS)
   const koa = createApp(loaded, { db, clock, passwords, secrets }, { trustProxy: options.trustProxy, production: options.production })
   const server = koa.listen(0, '127.0.0.1')
-  // fetch reuses an idle socket until just before the server's keep-alive timeout (5 s by default); on a busy
+  // The test device reuses an idle socket until the server's keep-alive timeout (5 s by default); on a busy
   // machine its timer fires late, it writes to a socket the server has just closed, and gets ECONNRESET.
   // A timeout no test ever idles through takes that race away.
   server.keepAliveTimeout = 60_000

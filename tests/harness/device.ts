@@ -1,7 +1,8 @@
 // A small HTTP client that behaves like one browser or one phone: it keeps the credential that login gave
 // it (a `sid` cookie, or an access and a refresh token), so one step's tests run unchanged on the next step.
 // It speaks HTTP/1.1 through node:http, over real sockets kept alive between requests. (Not fetch: undici
-// costs about twice the CPU per request, and a suite sends hundreds of them in one process.)
+// costs more CPU per request, and a suite sends hundreds of them in one process: step 05's suite took
+// 3.3 s of CPU with it and 2.9 s without.)
 import { Agent, request as httpRequest } from 'node:http'
 
 export interface Reply {
