@@ -1,5 +1,8 @@
-// Secrets and settings from the environment (CONTRACT.md → "`npm start` environment").
+// Secrets and settings from the environment (README.md → "`npm start` environment").
 import { createSecretKey, type KeyObject } from 'node:crypto'
+import { relative } from 'node:path'
+import { DEV_SECRETS_DIR, devSecret } from './dev-secrets.ts'
+import { ROOT, stepNumber } from './steps.ts'
 
 export interface Secrets {
   /** Signs access tokens. */
@@ -8,40 +11,83 @@ export interface Secrets {
   refresh: KeyObject
 }
 
-// HS256 wants a key at least as long as its 256-bit output (RFC 7518 §3.2).
-const MIN_SECRET_BYTES = 32
+const NAMES = { access: 'ACCESS_TOKEN_SECRET', refresh: 'REFRESH_TOKEN_SECRET' } as const
 
-// Only for `npm start` on a laptop. They say what they are, so nobody ships them by mistake.
-const DEV_SECRETS = {
-  ACCESS_TOKEN_SECRET: 'dev-only-access-secret: not a secret, set ACCESS_TOKEN_SECRET',
-  REFRESH_TOKEN_SECRET: 'dev-only-refresh-secret: not a secret, set REFRESH_TOKEN_SECRET',
+// HS256 wants a key at least as long as its 256-bit output (RFC 7518 §3.2).
+const MIN_KEY_BYTES = 32
+
+/** The one command that makes a secret of the right form (the README shows it too). */
+export const KEY_COMMAND = `node -p "require('node:crypto').randomBytes(32).toString('base64url')"`
+
+/** Steps 02–05 sign HS256 tokens with these secrets; the cookie steps (01, 06) sign nothing and load none. */
+export function usesTokenSecrets(stepName: string): boolean {
+  const number = stepNumber(stepName)
+  return number >= 2 && number <= 5
+}
+
+/** What a step that signs no token is given: nothing to load, nothing to warn about, and an error if it ever tries. */
+export const NO_SECRETS: Secrets = {
+  get access(): KeyObject {
+    throw new Error('This step signs no token: it has no ACCESS_TOKEN_SECRET (lib/config.ts → usesTokenSecrets).')
+  },
+  get refresh(): KeyObject {
+    throw new Error('This step signs no token: it has no REFRESH_TOKEN_SECRET (lib/config.ts → usesTokenSecrets).')
+  },
 }
 
 /**
+ * The key bytes of a secret written as base64url or base64 (padding optional), or undefined when the value is
+ * not such an encoding: a passphrase, hex with a typo, a value with spaces. RFC 8725 §3.5: "human-memorizable
+ * passwords MUST NOT be directly used as the key to a keyed-MAC algorithm such as "HS256"", so the key is
+ * the decoded random bytes, and their number is what is checked.
+ */
+export function decodeKey(value: string): Buffer | undefined {
+  const url = value.replace(/=+$/, '').replaceAll('+', '-').replaceAll('/', '_')
+  if (!/^[A-Za-z0-9_-]+$/.test(url)) return undefined
+  const bytes = Buffer.from(url, 'base64url')
+  // Node skips what it cannot decode; only a value that encodes these very bytes back is an encoding.
+  return bytes.toString('base64url') === url ? bytes : undefined
+}
+
+/** A folder as the person at the terminal finds it: relative to the checkout when inside it. */
+const shown = (dir: string) => (dir.startsWith(`${ROOT}/`) ? relative(ROOT, dir) : dir)
+
+/**
+ * Steps 02–05's two signing keys.
+ * - Set: each must be an encoded random key of at least 32 bytes (KEY_COMMAND makes one). Anything else is
+ *   refused under NODE_ENV=production, and warned about otherwise.
+ * - Unset: NODE_ENV=production refuses to start. Otherwise this checkout's own random keys, made once in
+ *   the git-ignored .data/dev-secrets/ (lib/dev-secrets.ts), so restarts keep them, no two checkouts share them,
+ *   and no value written in the repo ever signs. Where they are is said once.
  * jsonwebtoken is given KeyObjects, not strings: with a string it first tries to parse a PEM key,
  * which costs about 40 times more than the HMAC itself on every sign and verify.
  */
-export function loadSecrets(env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = console.warn): Secrets {
+export function loadSecrets(env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = console.warn, dir: string = DEV_SECRETS_DIR): Secrets {
   const production = env.NODE_ENV === 'production'
-  const read = (name: keyof typeof DEV_SECRETS): KeyObject => {
-    const value = env[name]
-    if (!value) {
-      if (production) throw new Error(`${name} is not set. Refusing to start with NODE_ENV=production and no secret.`)
-      warn(`warning: ${name} is not set; using a development value. Never do this in production.`)
-      return createSecretKey(Buffer.from(DEV_SECRETS[name]))
-    }
-    // The development values are in this public file: set in production, they would sign forgeable tokens.
-    if (production && Object.values(DEV_SECRETS).includes(value)) {
-      throw new Error(`${name} is a development value from lib/config.ts, public to anyone. Refusing to start with NODE_ENV=production.`)
-    }
-    if (Buffer.byteLength(value) < MIN_SECRET_BYTES) {
-      const message = `${name} is shorter than ${MIN_SECRET_BYTES} bytes; an HS256 key should be at least 256 bits.`
-      if (production) throw new Error(`${message} Refusing to start with NODE_ENV=production.`)
-      warn(`warning: ${message}`)
-    }
-    return createSecretKey(Buffer.from(value))
+  const howTo = `Make one with: ${KEY_COMMAND}`
+  const missing = Object.values(NAMES).filter((name) => !env[name])
+  if (production && missing.length > 0) {
+    throw new Error(`${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set. Refusing to start with NODE_ENV=production and no secret. ${howTo}`)
   }
-  const secrets = { access: read('ACCESS_TOKEN_SECRET'), refresh: read('REFRESH_TOKEN_SECRET') }
+  const read = (name: (typeof NAMES)[keyof typeof NAMES]): KeyObject => {
+    const set = env[name]
+    const value = set || devSecret(name, undefined, dir).value
+    const key = decodeKey(value)
+    const problem = !key
+      ? `${name} is not an encoded random key (base64url or base64 of at least ${MIN_KEY_BYTES} random bytes): a password or a phrase must not be an HMAC key (RFC 8725 §3.5).`
+      : key.length < MIN_KEY_BYTES
+        ? `${name} decodes to ${key.length} bytes, fewer than ${MIN_KEY_BYTES}: an HS256 key should be at least 256 bits (RFC 7518 §3.2).`
+        : undefined
+    if (problem && !set) throw new Error(`${problem} It was read from ${shown(dir)}/${name}: delete that file and start again to get a new one. Refusing to start.`)
+    if (problem && production) throw new Error(`${problem} Refusing to start with NODE_ENV=production. ${howTo}`)
+    if (problem) warn(`warning: ${problem} ${howTo}`)
+    return createSecretKey(key && !problem ? key : Buffer.from(value))
+  }
+  const secrets = { access: read(NAMES.access), refresh: read(NAMES.refresh) }
+  if (missing.length > 0) {
+    // Said once, on start: where the keys are, so that a person can delete them (a logout of everyone) or copy them.
+    warn(`warning: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: signing with this checkout's development keys in ${shown(dir)}/ (random, made once, git-ignored). NODE_ENV=production refuses to start without them.`)
+  }
   // In every mode, not only in production: one key for both kinds would leave `typ` as their only difference.
   if (secrets.access.equals(secrets.refresh)) {
     throw new Error('ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are equal. Refusing to start: give each kind of token its own secret.')

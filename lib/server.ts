@@ -2,7 +2,7 @@
 import { basename } from 'node:path'
 import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
-import { loadSecrets } from './config.ts'
+import { loadSecrets, NO_SECRETS } from './config.ts'
 import { openDatabase } from './db.ts'
 import { createPasswords, OWASP_SCRYPT, type ScryptParams } from './passwords.ts'
 import { loadStep, ROOT } from './steps.ts'
@@ -17,6 +17,8 @@ export interface ServeOptions {
   host?: string
   /** The scrypt cost; OWASP's unless given. The benchmark, which never measures a hash, passes a cheap one. */
   scrypt?: ScryptParams
+  /** Whether the app signs tokens with ACCESS_/REFRESH_TOKEN_SECRET (steps 02–05: lib/config.ts → usesTokenSecrets); the others load none. */
+  tokenSecrets?: boolean
 }
 
 /** TRUST_PROXY=1 trusts X-Forwarded-Proto and X-Forwarded-Host; any other value is a typo that would silently trust nothing. */
@@ -27,8 +29,8 @@ export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
   throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
 }
 
-export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT }: ServeOptions) {
-  const secrets = loadSecrets()
+export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT, tokenSecrets = true }: ServeOptions) {
+  const secrets = tokenSecrets ? loadSecrets() : NO_SECRETS
   const settings = { trustProxy: readTrustProxy(), production: process.env.NODE_ENV === 'production' }
   const step = await loadStep(dir)
   const location = databaseUrl ?? databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`

@@ -1,6 +1,7 @@
 // npm start -- step-04 [--solution]
 import { parseArgs } from 'node:util'
 import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
+import { usesTokenSecrets } from '../lib/config.ts'
 import { serve } from '../lib/server.ts'
 import { resolveStep, stepDir, stepExists, UnknownStepError } from '../lib/steps.ts'
 
@@ -15,7 +16,7 @@ try {
   const databaseUrl = process.env.DATABASE_URL || undefined
   if (databaseUrl && !isPostgresUrl(databaseUrl)) throw new UnknownStepError('DATABASE_URL must look like postgres://user:password@host:port/database.')
   console.log(`serving ${flavour}/${name}${databaseUrl ? ` on PostgreSQL (${redactedUrl(databaseUrl)})` : ''}`)
-  await serve({ dir: stepDir(name, flavour), port, databaseFile: process.env.DATABASE_FILE || undefined, databaseUrl })
+  await serve({ dir: stepDir(name, flavour), port, databaseFile: process.env.DATABASE_FILE || undefined, databaseUrl, tokenSecrets: usesTokenSecrets(name) })
 } catch (err: any) {
   if (err instanceof UnknownStepError || err?.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     console.error(err.message)

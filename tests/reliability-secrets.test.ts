@@ -1,28 +1,46 @@
-// Secrets, through `npm start` itself (CONTRACT.md → "`npm start` environment"): production refuses to start
-// without real secrets; development warns and uses values that say they are not secrets.
+// Secrets, through `npm start` itself (README.md → "`npm start` environment"): production refuses to start
+// without real secrets, or with a value that is not an encoded random key; development signs with this
+// checkout's own random keys (never a value from the repo) and says where they are; the cookie steps load none.
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { createSecretKey, randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, test } from 'node:test'
-import { loadSecrets } from '../lib/config.ts'
+import { decodeKey, KEY_COMMAND, loadSecrets, usesTokenSecrets } from '../lib/config.ts'
+import { DEV_SECRETS_DIR, randomKey } from '../lib/dev-secrets.ts'
+import { openDatabase } from '../lib/db.ts'
+import { CHEAP_SCRYPT_FOR_TESTS, createPasswords } from '../lib/passwords.ts'
+import { loadStep, ROOT } from '../lib/steps.ts'
+import { startApp } from './harness/app.ts'
 import { runStart, startServer, TEST_SECRETS } from './harness/attacks/server.ts'
 import { flavour, targets } from './harness/attacks/targets.ts'
+import { freshDatabase } from './harness/database.ts'
+import { Device } from './harness/device.ts'
+import { expectJsonError, expectStatus } from './harness/expect.ts'
 
-const STEP = targets().find((target) => target.number === 2) ?? targets()[0]
+const STEP = targets().find((target) => target.number === 2)
+const COOKIE_STEP = targets().find((target) => target.number === 1)
 const SOLUTION = flavour() === 'solutions'
 const STACK = /\n\s+at .+:\d+:\d+/
+const quiet = () => {}
 
-const DEV = loadSecrets({}, () => {})
-const text = (key: { export(): Buffer }) => key.export().toString()
+/** A folder standing for another checkout's `.data/dev-secrets/`. */
+function checkoutDir(t: { after(fn: () => void): void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'workshop-dev-secrets-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  return join(dir, 'dev-secrets')
+}
 
 describe('secrets', { concurrency: true }, () => {
   if (!STEP) return
 
   const refusals: Array<[string, Record<string, string>, RegExp]> = [
-    ['without any secret', {}, /ACCESS_TOKEN_SECRET is not set/],
-    ['without REFRESH_TOKEN_SECRET', { ACCESS_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET }, /REFRESH_TOKEN_SECRET is not set/],
-    ['with an ACCESS_TOKEN_SECRET of 31 bytes', { ...TEST_SECRETS, ACCESS_TOKEN_SECRET: 'x'.repeat(31) }, /ACCESS_TOKEN_SECRET is shorter than 32 bytes/],
-    ['with a REFRESH_TOKEN_SECRET of 31 bytes', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: 'y'.repeat(31) }, /REFRESH_TOKEN_SECRET is shorter than 32 bytes/],
+    ['without any secret', {}, /ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are not set/],
+    ['with a key of 31 random bytes', { ...TEST_SECRETS, ACCESS_TOKEN_SECRET: randomBytes(31).toString('base64url') }, /ACCESS_TOKEN_SECRET decodes to 31 bytes, fewer than 32/],
+    ['with a passphrase instead of an encoded key', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: 'correct horse battery staple, long enough to be 32 bytes' }, /REFRESH_TOKEN_SECRET is not an encoded random key/],
     ['with both secrets equal', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET }, /equal/],
-    ['with the development secrets', { ACCESS_TOKEN_SECRET: text(DEV.access), REFRESH_TOKEN_SECRET: text(DEV.refresh) }, /development value/],
   ]
   for (const [name, env, message] of refusals) {
     test(`NODE_ENV=production ${name}: the server refuses to start, with a clear message and no stack trace`, async () => {
@@ -40,47 +58,119 @@ describe('secrets', { concurrency: true }, () => {
     })
   }
 
-  test('NODE_ENV=production with two distinct secrets of 32+ bytes: the server starts quietly', async () => {
+  test('NODE_ENV=production with two distinct encoded random keys: the server starts quietly', async () => {
     const server = await startServer(STEP.name, SOLUTION, { ...TEST_SECRETS, NODE_ENV: 'production', DATABASE_FILE: ':memory:' })
     const exit = await server.stop('SIGTERM')
     assert.equal(exit.code, 0)
     assert.doesNotMatch(exit.stderr, /warning/i, 'real secrets need no warning')
   })
 
-  test('in development without secrets: the server warns about each one and starts', async () => {
-    const server = await startServer(STEP.name, SOLUTION, { DATABASE_FILE: ':memory:' })
-    const exit = await server.stop('SIGTERM')
-    assert.equal(exit.code, 0)
-    assert.match(exit.stderr, /warning: ACCESS_TOKEN_SECRET is not set/)
-    assert.match(exit.stderr, /warning: REFRESH_TOKEN_SECRET is not set/)
+  test('in development without secrets: the server says once where its keys are, and a restart keeps them (a token from before still works)', async (t) => {
+    const database = await freshDatabase('file', 'dev-secrets')
+    t.after(() => database.drop())
+    // Alice goes straight into the database with a cheap hash, so that her login costs no OWASP hash.
+    const db = await openDatabase(database.location, (await loadStep(STEP.dir)).migrations)
+    await db('users').insert({ email: 'alice@example.com', password_hash: await createPasswords(CHEAP_SCRYPT_FOR_TESTS).hash('correct horse battery') })
+    await db.destroy()
+
+    const first = await startServer(STEP.name, SOLUTION, database.env)
+    const laptop = new Device(first.url, 'laptop')
+    try {
+      expectStatus(await laptop.login('alice@example.com', 'correct horse battery'), 200)
+    } finally {
+      const exit = await first.stop('SIGTERM')
+      const lines = exit.stderr.split('\n').filter((line) => /SECRET/.test(line))
+      assert.equal(lines.length, 1, `one line about the secrets, saying where they are, got:\n${exit.stderr}`)
+      assert.match(lines[0], /ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are not set: signing with this checkout's development keys in \.data\/dev-secrets\//)
+    }
+    for (const name of ['ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET']) {
+      const key = decodeKey(readFileSync(join(DEV_SECRETS_DIR, name), 'utf8').trim())
+      assert.ok(key && key.length >= 32, `.data/dev-secrets/${name} should hold an encoded random key of 32+ bytes`)
+    }
+
+    const second = await startServer(STEP.name, SOLUTION, database.env)
+    try {
+      Object.assign(laptop, { url: second.url })
+      expectStatus(await laptop.me(), 200, 'the restarted server read the same development keys from .data/dev-secrets/: the token from before it still verifies')
+    } finally {
+      await second.stop('SIGTERM')
+    }
   })
 
-  test('in development with both secrets equal: the server refuses to start too, in every mode', async () => {
-    const env = { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET, DATABASE_FILE: ':memory:' }
-    const { child, exited } = runStart(STEP.name, SOLUTION, env)
-    child.stdout!.on('data', (chunk) => /listening on/.test(String(chunk)) && child.kill('SIGKILL'))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
-    const exit = await exited
-    clearTimeout(timer)
-    assert.notEqual(exit.code, 0, `with one key for both kinds, only \`typ\` would keep them apart: it must not start:\n${exit.stdout}`)
-    assert.doesNotMatch(exit.stdout, /listening on/, 'it must not listen')
-    assert.match(exit.stderr, /equal/, `the message should say that the secrets are equal, got:\n${exit.stderr}`)
-    assert.match(exit.stderr, /Refusing to start/, 'the message should say that it refuses to start')
-    assert.doesNotMatch(exit.stderr, STACK, `no stack trace, just the sentence:\n${exit.stderr}`)
+  test('a step that signs no token (step 01) loads no secret and says nothing about them', { skip: !COOKIE_STEP && 'no step 01 in this flavour' }, async () => {
+    const server = await startServer(COOKIE_STEP!.name, SOLUTION, { DATABASE_FILE: ':memory:' })
+    const exit = await server.stop('SIGTERM')
+    assert.equal(exit.code, 0)
+    assert.doesNotMatch(exit.stderr, /SECRET|warning/, `step 01 keeps sessions, not tokens: no word about token secrets, got:\n${exit.stderr}`)
+  })
+
+  test('only steps 02–05 sign tokens with these secrets', () => {
+    assert.deepEqual(
+      targets('solutions').filter((target) => usesTokenSecrets(target.name)).map((target) => target.number),
+      [2, 3, 4, 5].filter((number) => targets('solutions').some((target) => target.number === number)),
+    )
+  })
+
+  test("two checkouts' development keys differ: a token from one checkout's app does not verify in the other's", async (t) => {
+    const here = checkoutDir(t)
+    const there = checkoutDir(t)
+    const mine = await startApp(t, STEP.name, { dir: STEP.dir, secrets: loadSecrets({}, quiet, here) })
+    const theirs = await startApp(t, STEP.name, { dir: STEP.dir, secrets: loadSecrets({}, quiet, there) })
+    for (const app of [mine, theirs]) expectStatus(await app.device().register('alice@example.com', 'correct horse battery'), 201)
+    const alice = mine.device('alice')
+    expectStatus(await alice.login('alice@example.com', 'correct horse battery'), 200)
+    expectStatus(await alice.me(), 200)
+    const elsewhere = alice.copy('the same token at the other checkout')
+    Object.assign(elsewhere, { url: theirs.url })
+    expectJsonError(await elsewhere.me(), 401, "another checkout's app must refuse this checkout's token: development keys are random per checkout, never a value from the repo")
+    // The same checkout, read again, is the same key: what a restart sees.
+    assert.ok(loadSecrets({}, quiet, here).access.equals(mine.secrets.access), 'a second read of the same folder gives the same key')
+  })
+
+  test('loadSecrets: production refuses a missing, a short or a non-encoded secret; development warns and goes on', (t) => {
+    const dir = checkoutDir(t)
+    const good = { ACCESS_TOKEN_SECRET: randomKey(), REFRESH_TOKEN_SECRET: randomKey() }
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+      ['no REFRESH_TOKEN_SECRET', { ACCESS_TOKEN_SECRET: good.ACCESS_TOKEN_SECRET }, /REFRESH_TOKEN_SECRET is not set/],
+      ['16 random bytes', { ...good, ACCESS_TOKEN_SECRET: randomBytes(16).toString('base64') }, /decodes to 16 bytes/],
+      ['a phrase of 40 characters', { ...good, ACCESS_TOKEN_SECRET: 'my very own long and secret passphrase!!' }, /not an encoded random key/],
+      ['a key quoted twice in a .env file', { ...good, REFRESH_TOKEN_SECRET: `"${randomKey()}"` }, /not an encoded random key/],
+    ]
+    for (const [what, env, message] of cases) {
+      assert.throws(() => loadSecrets({ ...env, NODE_ENV: 'production' }, quiet, dir), (err: Error) => message.test(err.message) && /Refusing to start/.test(err.message), `production with ${what}`)
+      if (Object.keys(env).length < 2) continue
+      const warnings: string[] = []
+      loadSecrets(env, (line) => warnings.push(line), dir)
+      assert.match(warnings.join('\n'), message, `development with ${what}: a warning that says what is wrong`)
+      assert.match(warnings.join('\n'), /randomBytes\(32\)/, 'and the command that makes a right one')
+    }
+    const warnings: string[] = []
+    const secrets = loadSecrets({ ...good, NODE_ENV: 'production' }, (line) => warnings.push(line), dir)
+    assert.deepEqual(warnings, [])
+    assert.ok(secrets.access.equals(createSecretKey(decodeKey(good.ACCESS_TOKEN_SECRET)!)), 'the key is the decoded bytes, not the text')
+  })
+
+  test('an encoded random key may be base64url or base64 (with padding), and the README shows the command that makes one', () => {
+    const bytes = Buffer.from(randomKey(), 'base64url')
+    assert.deepEqual(decodeKey(bytes.toString('base64url')), bytes)
+    assert.deepEqual(decodeKey(bytes.toString('base64')), bytes, 'openssl rand -base64 32 prints this form')
+    const made = execFileSync('bash', ['-c', KEY_COMMAND], { encoding: 'utf8' }).trim()
+    assert.equal(decodeKey(made)?.length, 32, `${KEY_COMMAND} should print an encoded key of 32 bytes`)
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
+    assert.ok(readme.includes(KEY_COMMAND), `README.md should show the command that makes a key: ${KEY_COMMAND}`)
   })
 
   test('loadSecrets refuses equal secrets whatever NODE_ENV says', () => {
-    const same = 'the same secret for both kinds, 32+ bytes long'
+    const same = randomKey()
     for (const NODE_ENV of [undefined, 'development', 'test', 'production']) {
-      assert.throws(() => loadSecrets({ NODE_ENV, ACCESS_TOKEN_SECRET: same, REFRESH_TOKEN_SECRET: same }, () => {}), /equal/, `NODE_ENV=${NODE_ENV}: equal secrets must be refused`)
+      assert.throws(() => loadSecrets({ NODE_ENV, ACCESS_TOKEN_SECRET: same, REFRESH_TOKEN_SECRET: same }, quiet), /equal/, `NODE_ENV=${NODE_ENV}: equal secrets must be refused`)
     }
   })
 
-  test('the development secrets say what they are, and differ from each other', () => {
-    for (const key of [DEV.access, DEV.refresh]) {
-      assert.match(text(key), /dev-only.*not a secret/, 'a development value must announce that it is not a secret, so nobody ships it')
-      assert.ok(key.export().length >= 32, 'even the development value is long enough for HS256')
-    }
-    assert.ok(!DEV.access.equals(DEV.refresh), 'two development values, so that token kinds stay apart in development too')
+  test('a damaged development key file is refused with the way out, never used as it is', (t) => {
+    const dir = checkoutDir(t)
+    loadSecrets({}, quiet, dir)
+    writeFileSync(join(dir, 'ACCESS_TOKEN_SECRET'), 'hunter2\n')
+    assert.throws(() => loadSecrets({}, quiet, dir), /delete that file/)
   })
 })

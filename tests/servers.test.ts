@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
 import type { AppDeps } from '../lib/app.ts'
 import { systemClock } from '../lib/clock.ts'
+import { decodeKey } from '../lib/config.ts'
 import { openDatabase, type Database } from '../lib/db.ts'
 import { CHEAP_SCRYPT_FOR_TESTS, createPasswords } from '../lib/passwords.ts'
 import { loadStep } from '../lib/steps.ts'
@@ -299,7 +300,7 @@ function twoServers(target: Target) {
     let service: { server: Server; url: string } | undefined
     const startService = async () => {
       const tokens = await import(join(target.dir, 'tokens.ts'))
-      const secrets = { access: createSecretKey(Buffer.from(TEST_SECRETS.ACCESS_TOKEN_SECRET)), refresh: createSecretKey(Buffer.from(TEST_SECRETS.REFRESH_TOKEN_SECRET)) }
+      const secrets = { access: createSecretKey(decodeKey(TEST_SECRETS.ACCESS_TOKEN_SECRET)!), refresh: createSecretKey(decodeKey(TEST_SECRETS.REFRESH_TOKEN_SECRET)!) }
       const deps = { secrets, clock: systemClock } as unknown as AppDeps // no db: this service has none
       const server = createServer((req, res) => {
         try {

@@ -2,6 +2,7 @@
 // PostgreSQL schema given in DATABASE_URL) and real scrypt.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
+import { randomKey } from '../../../lib/dev-secrets.ts'
 import { ROOT, type StepName } from '../../../lib/steps.ts'
 
 export interface Exit {
@@ -19,10 +20,14 @@ export interface ChildServer {
   stop(signal?: NodeJS.Signals): Promise<Exit>
 }
 
-/** Fixed secrets of 32+ bytes, so tokens signed before a restart still verify after it. */
+/**
+ * Two encoded random keys (the form the README's command makes), new for each test process and the same for
+ * all of its servers: tokens signed before a restart still verify after it. A test that wants new secrets for
+ * a restart asks for them with randomKey().
+ */
 export const TEST_SECRETS = {
-  ACCESS_TOKEN_SECRET: 'reliability-suite-access-secret-0123456789abcdef',
-  REFRESH_TOKEN_SECRET: 'reliability-suite-refresh-secret-0123456789abcdef',
+  ACCESS_TOKEN_SECRET: randomKey(),
+  REFRESH_TOKEN_SECRET: randomKey(),
 }
 
 const START = join(ROOT, 'scripts', 'start.ts')
