@@ -21,7 +21,7 @@ describe('step 02 · stateless JWT', { concurrency: TESTS_AT_ONCE }, () => {
     assert.equal(reply.headers.get('cache-control'), 'no-store', 'token responses must carry Cache-Control: no-store')
     const header = JSON.parse(Buffer.from(reply.body.accessToken.split('.')[0], 'base64url').toString())
     assert.equal(header.alg, 'HS256', 'sign with HS256')
-    assert.equal(header.typ, 'at+jwt', 'step-02 TODO(1): the header says what the token is: typ at+jwt, an access token (RFC 9068)')
+    assert.equal(header.typ, 'access+jwt', 'step-02 TODO(1): the header says what the token is: typ access+jwt (TOKEN_TYPES.access), an access token')
     const claims = decodeJwt(reply.body.accessToken)
     const me = await device.me()
     expectStatus(me, 200, 'step-02 TODO(2): GET /me should verify the token and load its user')
@@ -68,7 +68,7 @@ describe('step 02 · stateless JWT', { concurrency: TESTS_AT_ONCE }, () => {
         const attacker = app.device('attacker')
         attacker.accessToken = forged
         const reply = await attacker.me()
-        expectJsonError(reply, 401, 'step-02 TODO(2): verify with algorithms: ["HS256"] and the clock, require `exp`, and check typ at+jwt')
+        expectJsonError(reply, 401, 'step-02 TODO(2): verify with algorithms: ["HS256"] and the clock, require `exp`, and check typ access+jwt')
         assert.match(reply.headers.get('www-authenticate') ?? '', /^Bearer/, 'a 401 must carry WWW-Authenticate: Bearer')
       })
     }

@@ -193,7 +193,7 @@ function showLastResponse({ method, path, status, body }) {
   $('last').textContent = `${method} ${path} → ${status}\n${body === null ? '(no body)' : JSON.stringify(body, shorten, 2)}`
 }
 
-/** `{ "alg": "HS256", "typ": "at+jwt" }`: a JSON object on as few lines as the width allows. */
+/** `{ "alg": "HS256", "typ": "access+jwt" }`: a JSON object on as few lines as the width allows. */
 function pre(value) {
   const element = document.createElement('pre')
   const entries = Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}: ${JSON.stringify(item)}`)

@@ -15,7 +15,7 @@ export interface AccessClaims {
 
 export function signAccessToken({ secrets, clock }: AppDeps, userId: number): string {
   const claims = { sub: String(userId), iat: epochSeconds(clock) }
-  // The header says what kind of token this is (RFC 8725 §3.11): typ at+jwt, an access token (RFC 9068).
+  // The header says what kind of token this is (RFC 8725 §3.11): typ access+jwt, a type of our own.
   const header = { alg: 'HS256', typ: TOKEN_TYPES.access }
   return jwt.sign(claims, secrets.access, { algorithm: 'HS256', expiresIn: ACCESS_TOKEN_SECONDS, header })
 }
@@ -30,7 +30,7 @@ export function verifyAccessToken({ secrets, clock }: AppDeps, token: string): A
     throw unauthorized(`The access token ${reason}. Log in again.`, true)
   }
   // Explicit typing (RFC 8725 §3.11): a token of another kind, or of none, is refused whatever key signed it.
-  if (!hasType(decoded.header, 'access')) throw unauthorized('This is not an access token: its header must say typ: at+jwt.', true)
+  if (!hasType(decoded.header, 'access')) throw unauthorized('This is not an access token: its header must say typ: access+jwt.', true)
   const payload = decoded.payload
   // jsonwebtoken accepts a token without `exp` as one that never expires: refuse it.
   if (typeof payload !== 'object' || typeof payload.exp !== 'number' || typeof payload.sub !== 'string') {

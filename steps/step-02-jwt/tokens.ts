@@ -15,14 +15,14 @@ export interface AccessClaims {
 
 export function signAccessToken({ secrets, clock }: AppDeps, userId: number): string {
   // TODO(1): sign a JWT with HS256 and secrets.access: `sub` = the user id as a string, `iat` = now from the
-  //          clock, expiring ACCESS_TOKEN_SECONDS later, with the header typ TOKEN_TYPES.access ('at+jwt').
+  //          clock, expiring ACCESS_TOKEN_SECONDS later, with the header typ TOKEN_TYPES.access ('access+jwt').
   //          README.md → "Exercise 1" has hints.
   throw new NotImplemented('step-02 TODO(1): sign the access token in signAccessToken (tokens.ts)')
 }
 
 export function verifyAccessToken({ secrets, clock }: AppDeps, token: string): AccessClaims {
   // TODO(2): verify the token's signature and expiry and return its claims. Pin the algorithm to HS256, use
-  //          the clock, refuse a token whose header is not typ at+jwt (hasType), and one without `exp` or `sub`:
+  //          the clock, refuse a token whose header is not typ access+jwt (hasType), and one without `exp` or `sub`:
   //          every failure is a 401 (unauthorized()). README.md → "Exercise 2" has hints.
   throw new NotImplemented('step-02 TODO(2): verify the access token in verifyAccessToken (tokens.ts)')
 }

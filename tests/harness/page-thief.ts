@@ -20,7 +20,7 @@ export interface Loot {
   cookie: string
 }
 
-/** The kind a token's header says it is: `at+jwt`, `refresh+jwt`, or whatever else. */
+/** The kind a token's header says it is: `access+jwt`, `refresh+jwt`, or whatever else. */
 export function tokenType(token: string): string {
   return String(JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).typ ?? '')
 }

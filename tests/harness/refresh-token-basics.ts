@@ -29,7 +29,7 @@ export function refreshTokenBasics(STEP: StepName) {
       const refresh = decodeJwt(reply.body.refreshToken)
       assert.equal(access.exp - access.iat, 15 * 60, 'the access token should live 15 minutes')
       assert.equal(refresh.exp - refresh.iat, THIRTY_DAYS, 'the refresh token should live 30 days')
-      assert.equal(typOf(reply.body.accessToken), 'at+jwt', 'the access token says what it is: header typ at+jwt (RFC 9068)')
+      assert.equal(typOf(reply.body.accessToken), 'access+jwt', 'the access token says what it is: header typ access+jwt (TOKEN_TYPES.access)')
       assert.equal(typOf(reply.body.refreshToken), 'refresh+jwt', 'the refresh token says what it is: header typ refresh+jwt')
       assert.equal(refresh.auth_time, refresh.iat, 'the refresh token carries `auth_time`, the time of the login (now, at a login)')
       const me = await device.me()
@@ -164,7 +164,7 @@ export function refreshTokenBasics(STEP: StepName) {
           const attacker = app.device('attacker')
           attacker.accessToken = badTokens(app, device.accessToken!, 'access')[name]
           const reply = await attacker.me()
-          expectJsonError(reply, 401, 'verify with algorithms: ["HS256"], the clock, require `exp`, and check typ at+jwt')
+          expectJsonError(reply, 401, 'verify with algorithms: ["HS256"], the clock, require `exp`, and check typ access+jwt')
           assert.match(reply.headers.get('www-authenticate') ?? '', /^Bearer/, 'a 401 must carry WWW-Authenticate: Bearer')
         })
       }
