@@ -1,4 +1,4 @@
-// Step 03's story: a 15-minute access token shrinks the window; the 30-day refresh token inherits the problem.
+// Step 03's story: a 15-minute access token shrinks the window; the refresh token (30 days from the login) inherits the problem.
 import { MINUTE } from '../../lib/clock.ts'
 import type { Demo } from './narrator.ts'
 

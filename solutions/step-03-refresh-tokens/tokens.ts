@@ -10,7 +10,8 @@ import { hasType, TOKEN_TYPES, type TokenKind } from '../../lib/token-types.ts'
 import type { User } from '../../lib/users.ts'
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60 // 15 minutes: a stolen access token is worth little
-export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60 // 30 days after the login: how long a device stays logged in
+export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60 // 30 days after the login: the longest a device stays logged in
+export const REFRESH_TOKEN_IDLE_SECONDS = 7 * 24 * 60 * 60 // 7 days unused: a device left alone must log in again
 
 export interface TokenClaims {
   sub: string
@@ -52,8 +53,9 @@ export function signAccessToken({ secrets, clock }: AppDeps, user: User): string
 }
 
 export function signRefreshToken({ secrets, clock }: AppDeps, user: User, login: Login): string {
-  // 30 days after the login, not after this rotation: otherwise every refresh would extend the chain forever.
-  const exp = login.auth_time + REFRESH_TOKEN_SECONDS
+  // 7 days from now (RFC 9700 §4.14.2: a refresh token SHOULD expire when the client has been inactive), and
+  // never past 30 days after the login, whatever the rotations: otherwise refreshing would extend it forever.
+  const exp = Math.min(epochSeconds(clock) + REFRESH_TOKEN_IDLE_SECONDS, login.auth_time + REFRESH_TOKEN_SECONDS)
   const claims = { sub: String(user.id), iat: epochSeconds(clock), exp, jti: newTokenId(), auth_time: login.auth_time }
   const header = { alg: 'HS256', typ: TOKEN_TYPES.refresh }
   return jwt.sign(claims, secrets.refresh, { algorithm: 'HS256', header })

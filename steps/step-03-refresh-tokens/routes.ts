@@ -1,4 +1,4 @@
-// Step 03: refresh tokens. Access tokens live 15 minutes; a 30-day refresh token mints the next pair.
+// Step 03: refresh tokens. Access tokens live 15 minutes; a refresh token (7 days idle, 30 days at most) mints the next pair.
 import Router from '@koa/router'
 import type { Context, Next } from 'koa'
 import type { AppDeps } from '../../lib/app.ts'

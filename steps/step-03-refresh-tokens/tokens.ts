@@ -10,7 +10,8 @@ import { hasType, TOKEN_TYPES, type TokenKind } from '../../lib/token-types.ts'
 import type { User } from '../../lib/users.ts'
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60 // 15 minutes: a stolen access token is worth little
-export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60 // 30 days after the login: how long a device stays logged in
+export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60 // 30 days after the login: the longest a device stays logged in
+export const REFRESH_TOKEN_IDLE_SECONDS = 7 * 24 * 60 * 60 // 7 days unused: a device left alone must log in again
 
 export interface TokenClaims {
   sub: string
@@ -54,7 +55,8 @@ export function signAccessToken({ secrets, clock }: AppDeps, user: User): string
 export function signRefreshToken({ secrets, clock }: AppDeps, user: User, login: Login): string {
   // TODO(1): sign the refresh token like the access token above, but with secrets.refresh and the header typ
   //          TOKEN_TYPES.refresh: `sub`, `iat` from the clock, a fresh `jti`, the login's `auth_time`, and an
-  //          `exp` REFRESH_TOKEN_SECONDS after auth_time (not after now). README.md → "Exercise 1" has hints.
+  //          `exp` REFRESH_TOKEN_IDLE_SECONDS from now, but never past REFRESH_TOKEN_SECONDS after auth_time.
+  //          README.md → "Exercise 1" has hints.
   throw new NotImplemented('step-03 TODO(1): sign the refresh token in signRefreshToken (tokens.ts)')
 }
 

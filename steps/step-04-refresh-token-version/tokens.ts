@@ -11,7 +11,8 @@ import { hasType, TOKEN_TYPES, type TokenKind } from '../../lib/token-types.ts'
 import type { User } from '../../lib/users.ts'
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60 // 15 minutes: a stolen access token is worth little
-export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60 // 30 days after the login: how long a device stays logged in
+export const REFRESH_TOKEN_SECONDS = 30 * 24 * 60 * 60 // 30 days after the login: the longest a device stays logged in
+export const REFRESH_TOKEN_IDLE_SECONDS = 7 * 24 * 60 * 60 // 7 days unused: a device left alone must log in again
 
 export interface TokenClaims {
   sub: string

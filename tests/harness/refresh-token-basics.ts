@@ -13,12 +13,14 @@ import { follow, newKey, startOnFile, stillSignedIn } from './jwt-costs.ts'
 import { signUp } from './users.ts'
 
 const THIRTY_DAYS = 30 * 24 * 3600
+const SEVEN_DAYS = 7 * 24 * 3600
+const POLICY = 'exp = min(now + 7 days, auth_time + 30 days), at login and at every rotation'
 
 /** The `typ` of a token's header: what kind of token it says it is. */
 const typOf = (token: string | undefined) => JSON.parse(Buffer.from(String(token).split('.')[0], 'base64url').toString()).typ
 
 export function refreshTokenBasics(STEP: StepName) {
-    test('login answers a 15-minute access token and a 30-day refresh token', async (t) => {
+    test('login answers a 15-minute access token and a refresh token that dies after 7 days unused', async (t) => {
       const app = await startApp(t, STEP)
       const { device, email, password } = await signUp(app)
       const reply = await device.login(email, password)
@@ -28,7 +30,7 @@ export function refreshTokenBasics(STEP: StepName) {
       const access = decodeJwt(reply.body.accessToken)
       const refresh = decodeJwt(reply.body.refreshToken)
       assert.equal(access.exp - access.iat, 15 * 60, 'the access token should live 15 minutes')
-      assert.equal(refresh.exp - refresh.iat, THIRTY_DAYS, 'the refresh token should live 30 days')
+      assert.equal(refresh.exp - refresh.iat, SEVEN_DAYS, `a refresh token should live 7 days unused (RFC 9700 §4.14.2): ${POLICY}`)
       assert.equal(typOf(reply.body.accessToken), 'access+jwt', 'the access token says what it is: header typ access+jwt (TOKEN_TYPES.access)')
       assert.equal(typOf(reply.body.refreshToken), 'refresh+jwt', 'the refresh token says what it is: header typ refresh+jwt')
       assert.equal(refresh.auth_time, refresh.iat, 'the refresh token carries `auth_time`, the time of the login (now, at a login)')
@@ -90,19 +92,31 @@ export function refreshTokenBasics(STEP: StepName) {
       assert.equal(afterRefresh.signedIn, false, `then the refresh token, signed with the old key, is refused (${afterRefresh.statuses.join(', ')}): every login of every user ends`)
     })
 
-    test('a refresh token dies after 30 days, counted from the login, however often it was rotated', async (t) => {
+    test('a refresh token unused for 7 days is refused: a device left alone must log in again', async (t) => {
       const app = await startApp(t, STEP)
       const { device } = await signUp(app)
-      const old = device.copy('old')
+      const early = device.copy('used a minute before its 7 days')
+      app.clock.advance(7 * DAY - MINUTE)
+      expectStatus(await early.refresh(), 200, 'a refresh token should still work a minute before its 7 days are over')
+      app.clock.advance(MINUTE)
+      expectJsonError(await device.refresh(), 401, `a refresh token unused for 7 days must be refused (RFC 9700 §4.14.2): ${POLICY}`)
+    })
+
+    test('a refresh token used every 6 days lives until 30 days after the login, and not a second more', async (t) => {
+      const app = await startApp(t, STEP)
+      const { device } = await signUp(app)
       const login = decodeJwt(device.refreshToken)
-      app.clock.advance(29 * DAY)
-      expectStatus(await device.refresh(), 200, 'a refresh token should still work after 29 days')
-      const rotated = decodeJwt(device.refreshToken)
-      assert.equal(rotated.auth_time, login.auth_time, 'rotation keeps `auth_time`: the new refresh token descends from the same login')
-      assert.ok(rotated.exp <= rotated.auth_time + THIRTY_DAYS, `a rotated refresh token must expire by auth_time + 30 days, but its exp is ${(rotated.exp - rotated.auth_time) / 86400} days after the login`)
+      for (const day of [6, 12, 18, 24, 29]) {
+        app.clock.advance((day === 29 ? 5 : 6) * DAY)
+        expectStatus(await device.refresh(), 200, `day ${day}: a refresh token used within 7 days, and within 30 days of the login, works`)
+        const rotated = decodeJwt(device.refreshToken)
+        assert.equal(rotated.auth_time, login.auth_time, 'rotation keeps `auth_time`: the new refresh token descends from the same login')
+        const expected = Math.min(rotated.iat + SEVEN_DAYS, login.auth_time + THIRTY_DAYS)
+        assert.equal(rotated.exp, expected, `day ${day}: the rotated refresh token's exp is ${(rotated.exp - login.auth_time) / 86400} days after the login, expected ${(expected - login.auth_time) / 86400}: ${POLICY}`)
+      }
+      const old = device.copy('the token of day 29')
       app.clock.advance(1 * DAY)
-      expectJsonError(await old.refresh(), 401, 'a refresh token older than 30 days must be refused (verify with the clock)')
-      expectJsonError(await device.refresh(), 401, 'the refresh token minted on day 29 dies with its login on day 30: sign exp = auth_time + 30 days, not now + 30 days')
+      expectJsonError(await old.refresh(), 401, `day 30: the login's 30 days are over, however often it was rotated: ${POLICY}`)
     })
 
     test('a refresh chain never outlives its login: rotated every 3 days, it is refused from day 30 on, and a probe kept alive 100 days fails', async (t) => {
