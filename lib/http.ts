@@ -44,7 +44,8 @@ export function jsonErrors(): Middleware {
 
 function clientStatus(err: any): number | undefined {
   const status = Number(err?.status ?? err?.statusCode)
-  return status >= 400 && status < 500 ? status : status === 501 && err.expose ? 501 : undefined
+  // 501: a starter's TODO; 503: too many passwords being hashed (lib/passwords.ts), a sentence of our own.
+  return status >= 400 && status < 500 ? status : (status === 501 || status === 503) && err.expose ? status : undefined
 }
 
 function clientMessage(err: any, status: number): string {

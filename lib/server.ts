@@ -4,7 +4,7 @@ import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
 import { loadSecrets, NO_SECRETS } from './config.ts'
 import { openDatabase } from './db.ts'
-import { createPasswords, OWASP_SCRYPT, type ScryptParams } from './passwords.ts'
+import { createPasswords, HASH_LIMITS, OWASP_SCRYPT, type HashLimits, type ScryptParams } from './passwords.ts'
 import { loadStep, ROOT } from './steps.ts'
 
 export interface ServeOptions {
@@ -17,6 +17,8 @@ export interface ServeOptions {
   host?: string
   /** The scrypt cost; OWASP's unless given. The benchmark, which never measures a hash, passes a cheap one. */
   scrypt?: ScryptParams
+  /** The bound on password hashes in flight (lib/passwords.ts): HASH_LIMITS unless given. */
+  hashLimits?: HashLimits
   /** Whether the app signs tokens with ACCESS_/REFRESH_TOKEN_SECRET (steps 02–05: lib/config.ts → usesTokenSecrets); the others load none. */
   tokenSecrets?: boolean
 }
@@ -29,13 +31,13 @@ export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
   throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
 }
 
-export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT, tokenSecrets = true }: ServeOptions) {
+export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT, hashLimits = HASH_LIMITS, tokenSecrets = true }: ServeOptions) {
   const secrets = tokenSecrets ? loadSecrets() : NO_SECRETS
   const settings = { trustProxy: readTrustProxy(), production: process.env.NODE_ENV === 'production' }
   const step = await loadStep(dir)
   const location = databaseUrl ?? databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`
   const db = await openDatabase(location, step.migrations)
-  const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt), secrets }, settings)
+  const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt, hashLimits), secrets }, settings)
 
   const server = host ? app.listen(port, host) : app.listen(port)
   // Behind a load balancer, idle keep-alive connections must be closed by the balancer, not by us: with

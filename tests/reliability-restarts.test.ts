@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { openDatabase } from '../lib/db.ts'
-import { CHEAP_SCRYPT_FOR_TESTS, createPasswords } from '../lib/passwords.ts'
+import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, NO_HASH_LIMITS } from '../lib/passwords.ts'
 import { loadStep } from '../lib/steps.ts'
 import { startServer, TEST_SECRETS, type ChildServer, type Exit } from './harness/attacks/server.ts'
 import { flavour, targets, type Target } from './harness/attacks/targets.ts'
@@ -27,7 +27,7 @@ async function seed(target: Target, file: string, email: string, password: strin
   const step = await loadStep(target.dir)
   const db = await openDatabase(file, step.migrations)
   try {
-    await db('users').insert({ email, password_hash: await createPasswords(CHEAP_SCRYPT_FOR_TESTS).hash(password) })
+    await db('users').insert({ email, password_hash: await createPasswords(CHEAP_SCRYPT_FOR_TESTS, NO_HASH_LIMITS).hash(password) })
   } finally {
     await db.destroy()
   }

@@ -11,7 +11,7 @@ import { describe, test } from 'node:test'
 import { decodeKey, KEY_COMMAND, loadSecrets, usesTokenSecrets } from '../lib/config.ts'
 import { DEV_SECRETS_DIR, randomKey } from '../lib/dev-secrets.ts'
 import { openDatabase } from '../lib/db.ts'
-import { CHEAP_SCRYPT_FOR_TESTS, createPasswords } from '../lib/passwords.ts'
+import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, NO_HASH_LIMITS } from '../lib/passwords.ts'
 import { loadStep, ROOT } from '../lib/steps.ts'
 import { startApp } from './harness/app.ts'
 import { runStart, startServer, TEST_SECRETS } from './harness/attacks/server.ts'
@@ -70,7 +70,7 @@ describe('secrets', { concurrency: true }, () => {
     t.after(() => database.drop())
     // Alice goes straight into the database with a cheap hash, so that her login costs no OWASP hash.
     const db = await openDatabase(database.location, (await loadStep(STEP.dir)).migrations)
-    await db('users').insert({ email: 'alice@example.com', password_hash: await createPasswords(CHEAP_SCRYPT_FOR_TESTS).hash('correct horse battery') })
+    await db('users').insert({ email: 'alice@example.com', password_hash: await createPasswords(CHEAP_SCRYPT_FOR_TESTS, NO_HASH_LIMITS).hash('correct horse battery') })
     await db.destroy()
 
     const first = await startServer(STEP.name, SOLUTION, database.env)

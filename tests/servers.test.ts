@@ -14,7 +14,7 @@ import type { AppDeps } from '../lib/app.ts'
 import { systemClock } from '../lib/clock.ts'
 import { decodeKey } from '../lib/config.ts'
 import { openDatabase, type Database } from '../lib/db.ts'
-import { CHEAP_SCRYPT_FOR_TESTS, createPasswords } from '../lib/passwords.ts'
+import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, NO_HASH_LIMITS } from '../lib/passwords.ts'
 import { loadStep } from '../lib/steps.ts'
 import { startServer, TEST_SECRETS, type ChildServer } from './harness/attacks/server.ts'
 import { flavour, targets, type Target } from './harness/attacks/targets.ts'
@@ -47,7 +47,7 @@ async function startPair(target: Target): Promise<Pair> {
     throw (failed as PromiseRejectedResult).reason
   }
   const db = await openDatabase(database.location, (await loadStep(target.dir)).migrations, { poolSize: 2 })
-  const cheap = createPasswords(CHEAP_SCRYPT_FOR_TESTS)
+  const cheap = createPasswords(CHEAP_SCRYPT_FOR_TESTS, NO_HASH_LIMITS)
   return {
     a: servers[0],
     b: servers[1],

@@ -9,7 +9,7 @@ import { createApp } from '../../lib/app.ts'
 import type { Clock } from '../../lib/clock.ts'
 import type { Secrets } from '../../lib/config.ts'
 import { countQueries, openDatabase, type Database } from '../../lib/db.ts'
-import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, type Passwords } from '../../lib/passwords.ts'
+import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, NO_HASH_LIMITS, type Passwords } from '../../lib/passwords.ts'
 import { loadStep, ROOT, type StepName } from '../../lib/steps.ts'
 import { freshDatabase, postgresUrl, type TestDatabase } from './database.ts'
 import { Device } from './device.ts'
@@ -47,7 +47,7 @@ export interface TestApp {
 export interface StartOptions {
   /** The step folder to serve, instead of `targetDir(step)` (the attack suite serves every step of a flavour). */
   dir?: string
-  /** Another password hasher: one that counts its calls, or a slower one for timing. Default: cheap scrypt. */
+  /** Another password hasher: one that counts its calls, or a slower one for timing. Default: cheap scrypt, no bound on hashes in flight (a suite runs dozens of tests at once and must never see a 503). */
   passwords?: Passwords
   /** A SQLite file instead of `:memory:`, to test what only a file shows (locking, restarts). */
   databaseFile?: string
@@ -87,7 +87,7 @@ export async function startApp(t: TestContext | undefined, step: StepName, optio
   })
   const clock = new TestClock()
   const secrets = options.secrets ?? newSecrets()
-  const passwords = options.passwords ?? createPasswords(CHEAP_SCRYPT_FOR_TESTS)
+  const passwords = options.passwords ?? createPasswords(CHEAP_SCRYPT_FOR_TESTS, NO_HASH_LIMITS)
   const koa = createApp(loaded, { db, clock, passwords, secrets }, { trustProxy: options.trustProxy, production: options.production })
   const server = koa.listen(0, '127.0.0.1')
   // The test device reuses an idle socket until the server's keep-alive timeout (5 s by default); on a busy
