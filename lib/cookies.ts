@@ -41,8 +41,14 @@ const STATE_CHANGING = ['POST', 'PUT', 'PATCH', 'DELETE']
  * Cookies ride along on cross-site requests, so a state-changing request from another origin is refused
  * (OWASP CSRF Prevention Cheat Sheet: verifying origin with standard headers, and Fetch Metadata headers).
  * The origin is the whole of it, scheme, host and port: http://this-host is not https://this-host.
- * No Origin and no Sec-Fetch-Site: not a cross-site browser request (browsers send Origin with every
- * cross-origin POST), but curl or a server, which holds no victim's cookie.
+ *
+ * A request with neither Origin nor Sec-Fetch-Site is let through, on purpose. The cheat sheet says of a
+ * request without Origin (or Referer) that "you can either accept or block the request. We recommend
+ * blocking." We accept it because no browser sends one: the Fetch standard has every request whose method
+ * is not GET or HEAD carry an Origin header (`null` when the origin is hidden, and that is refused), and every
+ * current browser follows it. What arrives without one is curl, a script or a server, which holds no victim's
+ * cookie, only its own. Should an old browser ever omit it, SameSite=Lax still keeps the cookie off a
+ * cross-site POST. So the README's `curl` lines work as written.
  */
 export function sameOriginOnly(): Middleware {
   return async (ctx, next) => {

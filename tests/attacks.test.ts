@@ -398,6 +398,15 @@ function cookieAttacks(target: Target, scene: () => Promise<Scene>, asAlice: (s:
     })
   }
 
+  test(`${label}: a POST with neither Origin nor Sec-Fetch-Site (curl, a script: no browser sends one) is served, as lib/cookies.ts says why`, async () => {
+    const s = await scene()
+    // A deliberate choice, not an oversight: every current browser sends Origin on a POST, so a request without
+    // one carries no victim's cookie. Blocking it instead would ask every README curl line for an Origin.
+    const other = s.app.device('curl')
+    expectStatus(await other.login(s.alice.email, s.alice.password), 200, 'a login without Origin or Sec-Fetch-Site is not a cross-site browser request')
+    expectStatus(await other.logout(), 204, 'and neither is a logout with the session it holds')
+  })
+
   if (target.number === 6) {
     test(`${label}: DELETE /sessions/:id of another user's session gets 404 and changes nothing`, async () => {
       const s = await scene()
