@@ -3,15 +3,23 @@ import type { Context, Middleware } from 'koa'
 import { randomBytes } from 'node:crypto'
 import { forbidden } from './errors.ts'
 
+/** The cookie's name over plain HTTP (a laptop's http://localhost). */
 export const SESSION_COOKIE = 'sid'
+/**
+ * Its name wherever it is Secure. A browser accepts a `__Host-` cookie only if it is Secure, set from a secure
+ * origin, with Path=/ and no Domain (RFC 6265bis, "The __Host- Prefix"): so no sibling subdomain and no
+ * plain-HTTP page can plant or overwrite one, and reading only this name refuses any `sid` planted that way.
+ */
+export const SECURE_SESSION_COOKIE = '__Host-sid'
 
 /** 256 bits from the OS's CSPRNG, base64url: unguessable, and safe in a cookie. */
 export function newSessionId(): string {
   return randomBytes(32).toString('base64url')
 }
 
+/** The session cookie of this request: `__Host-sid` where cookies are Secure, `sid` elsewhere, never the other. */
 export function readSessionCookie(ctx: Context): string | undefined {
-  return ctx.cookies.get(SESSION_COOKIE) || undefined
+  return ctx.cookies.get(sessionCookieName(ctx)) || undefined
 }
 
 /**
@@ -21,17 +29,27 @@ export function readSessionCookie(ctx: Context): string | undefined {
  * a proxy trusted with TRUST_PROXY=1, and always in production, where a proxy nobody told us about may be in front.
  */
 export function setSessionCookie(ctx: Context, sessionId: string, expiresAt: number) {
-  ctx.cookies.set(SESSION_COOKIE, sessionId, { ...cookieFlags(ctx), expires: new Date(expiresAt) })
+  ctx.cookies.set(sessionCookieName(ctx), sessionId, { ...cookieFlags(ctx), expires: new Date(expiresAt) })
 }
 
 export function clearSessionCookie(ctx: Context) {
-  ctx.cookies.set(SESSION_COOKIE, '', { ...cookieFlags(ctx), expires: new Date(0) })
+  ctx.cookies.set(sessionCookieName(ctx), '', { ...cookieFlags(ctx), expires: new Date(0) })
+}
+
+/** Secure whenever this request came over HTTPS (directly or through a trusted proxy), and always in production. */
+function isSecure(ctx: Context): boolean {
+  return ctx.secure || ctx.app.env === 'production'
+}
+
+function sessionCookieName(ctx: Context): string {
+  return isSecure(ctx) ? SECURE_SESSION_COOKIE : SESSION_COOKIE
 }
 
 function cookieFlags(ctx: Context) {
-  const secure = ctx.secure || ctx.app.env === 'production'
+  const secure = isSecure(ctx)
   // The cookies module refuses a Secure cookie on what it sees as plain HTTP; in production we know better.
   if (secure) ctx.cookies.secure = true
+  // Path=/ and no Domain: what the __Host- prefix requires, and host-only is what a session wants anyway.
   return { httpOnly: true, sameSite: 'lax' as const, path: '/', secure }
 }
 

@@ -11,6 +11,27 @@ import { newAccount, signUp } from './users.ts'
 
 const isSecure = (cookie: string) => /;\s*secure(;|$)/i.test(cookie)
 
+/**
+ * Where the cookie is Secure it is `__Host-sid` (Path=/, no Domain), and only that name is read: a `sid` that a
+ * sibling subdomain or a plain-HTTP page planted, even holding a real session id, opens nothing.
+ */
+export function hostPrefixTest(STEP: StepName) {
+  test('over HTTPS the cookie is __Host-sid, Secure with Path=/ and no Domain, and a plain `sid` beside it opens nothing', async (t) => {
+    const app = await startApp(t, STEP, { trustProxy: true })
+    const https = { 'X-Forwarded-Proto': 'https' }
+    const device = app.device('browser over https')
+    const cookie = expectSessionCookie(await logIn(device, https), 'login must set the session cookie')
+    assert.match(cookie, /^__Host-sid=/, `over HTTPS the Secure cookie is named __Host-sid (lib/cookies.ts), got: ${cookie}`)
+    expectStatus(await device.get('/me', { headers: https }), 200, 'the __Host-sid cookie is the one the server reads over HTTPS')
+    const planted = device.copy('the same id, planted as sid')
+    planted.cookieName = 'sid'
+    expectJsonError(await planted.get('/me', { headers: https }), 401, 'over HTTPS only __Host-sid is read: a `sid` cookie can be planted by a subdomain or over HTTP')
+    const plain = app.device('browser over http')
+    const plainCookie = expectSessionCookie(await logIn(plain, {}), 'login must set the session cookie')
+    assert.match(plainCookie, /^sid=/, `over plain HTTP the cookie cannot be Secure, so it is plain sid, got: ${plainCookie}`)
+  })
+}
+
 async function logIn(device: Device, headers: Record<string, string>): Promise<Reply> {
   const account = newAccount()
   expectStatus(await device.register(account.email, account.password), 201, 'does POST /register create the user?')
@@ -58,10 +79,13 @@ export function cookieTransportTests(STEP: StepName) {
     expectStatus(await device.post('/logout', undefined, { headers: { 'Sec-Fetch-Site': 'same-origin', Origin: app.url } }), 204, 'a same-origin logout must still work')
   })
 
+  hostPrefixTest(STEP)
+
   test('behind a trusted proxy the origin is the public one: https://app.example passes, http://app.example gets 403', async (t) => {
     const app = await startApp(t, STEP, { trustProxy: true })
-    const { device } = await signUp(app)
+    const device = app.device()
     const forwarded = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'app.example' }
+    await logIn(device, forwarded)
     const plain = await device.post('/logout', undefined, { headers: { ...forwarded, Origin: 'http://app.example' } })
     expectJsonError(plain, 403, 'the page was served as https://app.example; http://app.example is another origin')
     const same = await device.post('/logout', undefined, { headers: { ...forwarded, Origin: 'https://app.example' } })

@@ -26,6 +26,8 @@ export interface RequestOptions {
 
 export class Device {
   cookie?: string
+  /** The session cookie's name: `sid`, or `__Host-sid` where the server made it Secure. */
+  cookieName = 'sid'
   accessToken?: string
   refreshToken?: string
 
@@ -37,14 +39,14 @@ export class Device {
   /** Another device holding exactly this one's credential: what a thief has after stealing it. */
   copy(name = `${this.name} (copy)`): Device {
     const other = new Device(this.url, name)
-    Object.assign(other, { cookie: this.cookie, accessToken: this.accessToken, refreshToken: this.refreshToken })
+    Object.assign(other, { cookie: this.cookie, cookieName: this.cookieName, accessToken: this.accessToken, refreshToken: this.refreshToken })
     return other
   }
 
   /** The headers that carry this device's credential on every request: a `sid` cookie, or the bearer token. */
   credentialHeaders(): Record<string, string> {
     const headers: Record<string, string> = {}
-    if (this.cookie) headers.Cookie = `sid=${this.cookie}`
+    if (this.cookie) headers.Cookie = `${this.cookieName}=${this.cookie}`
     if (this.accessToken) headers.Authorization = `Bearer ${this.accessToken}`
     return headers
   }
@@ -114,10 +116,11 @@ export class Device {
 
   private keepCookie(headers: Headers) {
     for (const line of headers.getSetCookie()) {
-      const match = /^sid=([^;]*)/.exec(line)
+      const match = /^(sid|__Host-sid)=([^;]*)/.exec(line)
       if (!match) continue
-      const expired = /expires=Thu, 01 Jan 1970/i.test(line) || match[1] === ''
-      this.cookie = expired ? undefined : match[1]
+      const expired = /expires=Thu, 01 Jan 1970/i.test(line) || match[2] === ''
+      this.cookie = expired ? undefined : match[2]
+      this.cookieName = match[1]
     }
   }
 

@@ -34,10 +34,17 @@ export function decodeJwt(token: string | undefined): Record<string, any> {
   return JSON.parse(Buffer.from(parts[1], 'base64url').toString())
 }
 
-/** The `sid` cookie that login sets in the cookie steps, with the contract's flags. Returns its Set-Cookie line. */
+/**
+ * The session cookie that login sets in the cookie steps, with the contract's flags: `sid`, or `__Host-sid`
+ * where it is Secure (then Path=/ and no Domain, as the prefix requires). Returns its Set-Cookie line.
+ */
 export function expectSessionCookie(reply: Reply, hint: string): string {
-  const cookie = reply.headers.getSetCookie().find((line) => line.startsWith('sid='))
+  const cookie = reply.headers.getSetCookie().find((line) => line.startsWith('sid=') || line.startsWith('__Host-sid='))
   assert.ok(cookie, `${describeReply(reply)} without a \`sid\` cookie: ${hint}`)
+  const secure = /;\s*secure(;|$)/i.test(cookie)
+  if (secure) assert.match(cookie, /^__Host-sid=/, `a Secure session cookie is named __Host-sid, so that no subdomain or plain-HTTP page can plant one (lib/cookies.ts), got: ${cookie}`)
+  else assert.match(cookie, /^sid=/, `a session cookie that is not Secure is named sid: a browser refuses a __Host- cookie without Secure, got: ${cookie}`)
+  assert.doesNotMatch(cookie, /;\s*domain=/i, 'no Domain: the cookie belongs to this host alone (and __Host- requires it)')
   assert.match(cookie, /httponly/i, 'the cookie must be HttpOnly, so page scripts cannot steal it')
   assert.match(cookie, /samesite=lax/i, 'the cookie must be SameSite=Lax, so other sites cannot post with it')
   assert.match(cookie, /path=\//i, 'the cookie must be sent for every path: Path=/')
