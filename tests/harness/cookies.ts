@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import type { StepName } from '../../lib/steps.ts'
-import { startApp } from './app.ts'
+import { startApp, type StartOptions } from './app.ts'
 import type { Device, Reply } from './device.ts'
 import { describeReply, expectJsonError, expectSessionCookie, expectStatus } from './expect.ts'
 import { newAccount, signUp } from './users.ts'
@@ -19,25 +19,26 @@ async function logIn(device: Device, headers: Record<string, string>): Promise<R
   return reply
 }
 
-export function cookieTransportTests(STEP: StepName) {
+/** `dir`: another app than the step's own, which keeps its credential in the same cookie (the JWT-in-a-cookie variant). */
+export function cookieTransportTests(STEP: StepName, { dir }: Pick<StartOptions, 'dir'> = {}) {
   test('behind a TLS proxy trusted with TRUST_PROXY=1 the cookie is Secure; an X-Forwarded-Proto nobody trusts is ignored', async (t) => {
-    const proxied = await startApp(t, STEP, { trustProxy: true })
+    const proxied = await startApp(t, STEP, { dir, trustProxy: true })
     const viaProxy = expectSessionCookie(await logIn(proxied.device(), { 'X-Forwarded-Proto': 'https' }), 'login must set a `sid` cookie')
     assert.ok(isSecure(viaProxy), `the browser spoke HTTPS to the proxy, so the cookie must be Secure (never sent over plain HTTP), got: ${viaProxy}`)
 
-    const direct = await startApp(t, STEP)
+    const direct = await startApp(t, STEP, { dir })
     const spoofed = expectSessionCookie(await logIn(direct.device(), { 'X-Forwarded-Proto': 'https' }), 'login must set a `sid` cookie')
     assert.ok(!isSecure(spoofed), `without TRUST_PROXY, X-Forwarded-Proto is just a header any client can send: it must not decide, got: ${spoofed}`)
   })
 
   test('under NODE_ENV=production the cookie is always Secure, even on a plain HTTP request', async (t) => {
-    const app = await startApp(t, STEP, { production: true })
+    const app = await startApp(t, STEP, { dir, production: true })
     const cookie = expectSessionCookie(await logIn(app.device(), {}), 'login must set a `sid` cookie')
     assert.ok(isSecure(cookie), `in production the cookie must never travel over plain HTTP (a proxy nobody told us about may be in front), got: ${cookie}`)
   })
 
   test('the Origin must be this whole origin: the same host under https:// or another port gets 403 and changes nothing', async (t) => {
-    const app = await startApp(t, STEP)
+    const app = await startApp(t, STEP, { dir })
     const { device } = await signUp(app)
     const { hostname, port } = new URL(app.url)
     for (const origin of [`https://${hostname}:${port}`, `http://${hostname}:${Number(port) === 65535 ? 1 : Number(port) + 1}`]) {
@@ -48,7 +49,7 @@ export function cookieTransportTests(STEP: StepName) {
   })
 
   test('a POST that says Sec-Fetch-Site: cross-site gets 403 and changes nothing, even without an Origin header', async (t) => {
-    const app = await startApp(t, STEP)
+    const app = await startApp(t, STEP, { dir })
     const { device, email, password } = await signUp(app)
     const crossSite = { headers: { 'Sec-Fetch-Site': 'cross-site' } }
     expectJsonError(await device.post('/logout', undefined, crossSite), 403, 'the browser says this request comes from another site (Fetch Metadata): refuse it')
@@ -59,7 +60,7 @@ export function cookieTransportTests(STEP: StepName) {
   })
 
   test('behind a trusted proxy the origin is the public one: https://app.example passes, http://app.example gets 403', async (t) => {
-    const app = await startApp(t, STEP, { trustProxy: true })
+    const app = await startApp(t, STEP, { dir, trustProxy: true })
     const { device } = await signUp(app)
     const forwarded = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'app.example' }
     const plain = await device.post('/logout', undefined, { headers: { ...forwarded, Origin: 'http://app.example' } })
