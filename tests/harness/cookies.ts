@@ -48,6 +48,29 @@ export function cookieTransportTests(STEP: StepName, { dir }: Pick<StartOptions,
     expectStatus(await device.me(), 200, 'the refused logouts must not have ended the session')
   })
 
+  // The cost of any credential the browser sends on its own: every state-changing request needs this defence.
+  test('every state-changing request from another origin gets 403 before its route runs, and changes nothing', async (t) => {
+    const app = await startApp(t, STEP, { dir })
+    const alice = await signUp(app)
+    const newcomer = { email: 'newcomer@example.com', password: 'correct horse battery newcomer' }
+    const evil = { headers: { Origin: 'https://evil.example' } }
+    const requests: Array<[string, string, unknown]> = [
+      ['POST', '/register', newcomer],
+      ['POST', '/login', { email: alice.email, password: alice.password }],
+      ['POST', '/password', { currentPassword: alice.password, newPassword: 'chosen by the attacker' }],
+      ['POST', '/logout-all', undefined],
+      ['POST', '/logout', undefined],
+      ['DELETE', '/sessions/any-id', undefined],
+    ]
+    for (const [method, path, body] of requests) {
+      const reply = await alice.device.request(method, path, { ...evil, body })
+      expectJsonError(reply, 403, `${method} ${path} from another origin: a cookie rides along on it, so the Origin check (lib/cookies.ts sameOriginOnly) must refuse it`)
+    }
+    expectStatus(await alice.device.me(), 200, 'none of the refused requests may have ended the session')
+    expectStatus(await app.device().login(alice.email, alice.password), 200, 'the refused password change must not have changed the password')
+    expectStatus(await app.device().register(newcomer.email, newcomer.password), 201, 'the refused registration must not have created the account')
+  })
+
   test('a POST that says Sec-Fetch-Site: cross-site gets 403 and changes nothing, even without an Origin header', async (t) => {
     const app = await startApp(t, STEP, { dir })
     const { device, email, password } = await signUp(app)
