@@ -34,7 +34,7 @@ describe("a variant · step 02's JWT in an HttpOnly cookie", () => {
       expectStatus(await device.me(), 200, 'the browser sends the cookie, and the server verifies the token in it')
     })
 
-    test('in Chromium, a script in the page finds nothing to take: no token in storage, and document.cookie is ""', { skip: skipWithoutBrowser }, async (t) => {
+    test('in Chromium, a script in the page finds nothing to take: no token in storage, and document.cookie is empty', { skip: skipWithoutBrowser }, async (t) => {
       const app = await start(t)
       app.clock.advance(Date.now() - app.clock.now()) // the browser keeps cookies by its own clock
       const { email, password } = newAccount()
