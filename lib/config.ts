@@ -1,4 +1,4 @@
-// Secrets and settings from the environment (CONTRACT.md → "`npm start` environment").
+// Secrets and settings from the environment (README.md → "Commands").
 import { createSecretKey, type KeyObject } from 'node:crypto'
 
 export interface Secrets {

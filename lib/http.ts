@@ -1,4 +1,4 @@
-// JSON in, JSON out: the HTTP plumbing every step shares (CONTRACT.md → "HTTP, every step").
+// JSON in, JSON out: the HTTP plumbing every step shares (every step: JSON bodies, `{"error": "<sentence>"}` on every error).
 import type { Middleware } from 'koa'
 import bodyParser from 'koa-bodyparser'
 import { STATUS_CODES } from 'node:http'

@@ -1,4 +1,4 @@
-// Secrets, through `npm start` itself (CONTRACT.md → "`npm start` environment"): production refuses to start
+// Secrets, through `npm start` itself (README.md → "Commands"): production refuses to start
 // without real secrets; development warns and uses values that say they are not secrets.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'

@@ -1,4 +1,4 @@
-// How the `sid` cookie travels, shared by the cookie steps 01 and 06 (CONTRACT.md → "Cookies"): Secure
+// How the `sid` cookie travels, shared by the cookie steps 01 and 06 (steps/step-01-sessions/README.md → "The idea"): Secure
 // whenever the request came over HTTPS, directly or through a proxy trusted with TRUST_PROXY=1, and always
 // under NODE_ENV=production; a POST or DELETE from another origin, or one that says it is cross-site, is refused.
 import assert from 'node:assert/strict'
