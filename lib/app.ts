@@ -25,7 +25,7 @@ export interface Step {
   guards?: Middleware[]
 }
 
-/** How the app is deployed (CONTRACT.md → "`npm start` environment"): `npm start` reads them from the environment. */
+/** How the app is deployed (README.md → "Commands"): `npm start` reads them from the environment. */
 export interface AppSettings {
   /** TRUST_PROXY=1: a TLS-terminating proxy in front sets X-Forwarded-Proto and X-Forwarded-Host, and only it can. */
   trustProxy?: boolean

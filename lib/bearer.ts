@@ -2,7 +2,7 @@
 import type { Context } from 'koa'
 import { HttpError } from './errors.ts'
 
-/** The token from `Authorization: Bearer <token>`; the scheme name is case-insensitive (RFC 7235 §2.1). */
+/** The token from `Authorization: Bearer <token>`; the scheme name is case-insensitive (RFC 9110 §11.1). */
 export function readBearerToken(ctx: Context): string | undefined {
   const match = /^bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(ctx.get('Authorization'))
   return match?.[1]

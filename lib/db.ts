@@ -176,6 +176,26 @@ export function isUniqueViolation(err: unknown): boolean {
 }
 
 /**
+ * The database did not answer at all: the server cannot be reached (refused, reset, timed out, shutting down),
+ * the pool is closed or found no connection in time, or the SQLite file cannot be opened. Not a query that
+ * failed: a store that is down. Every request that needs the store gets a 503 then (lib/http.ts), a clear
+ * error and never the driver's text; a claims-only token, which needs no store, keeps verifying.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; message?: unknown } | undefined
+  const code = String(e?.code ?? '')
+  const message = String(e?.message ?? '')
+  return (
+    e?.name === 'KnexTimeoutError' || // the pool found no connection in time
+    /^Unable to acquire a connection$/.test(message) || // knex: the pool is closed
+    /^Connection terminated/.test(message) || // pg: the server went away mid-query
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'SQLITE_CANTOPEN'].includes(code) ||
+    /^08/.test(code) || // PostgreSQL class 08: connection exception
+    ['57P01', '57P02', '57P03'].includes(code) // PostgreSQL: admin or crash shutdown, cannot connect now
+  )
+}
+
+/**
  * Counts the SQL statements the app sends, so a test (or the benchmark) can say "GET /me costs 2 queries".
  * BEGIN and COMMIT are not counted: they are not lookups.
  */

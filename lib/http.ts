@@ -1,20 +1,30 @@
-// JSON in, JSON out: the HTTP plumbing every step shares (CONTRACT.md → "HTTP, every step").
+// JSON in, JSON out: the HTTP plumbing every step shares (every step: JSON bodies, `{"error": "<sentence>"}` on every error).
 import type { Middleware } from 'koa'
 import bodyParser from 'koa-bodyparser'
 import { STATUS_CODES } from 'node:http'
+import { isDatabaseUnavailable } from './db.ts'
 import { HttpError } from './errors.ts'
 
 export const BODY_LIMIT = '16kb'
 
 /**
- * Every error becomes `{"error": "<sentence>"}` with its status. Messages of client errors are shown;
- * anything unexpected is logged on the server and answered with a plain 500, never a stack trace.
+ * Every error becomes `{"error": "<sentence>"}` with its status. Messages of client errors are shown; a database
+ * that does not answer gets a 503 with Retry-After; anything else unexpected is logged on the server and
+ * answered with a plain 500, never a stack trace.
  */
 export function jsonErrors(): Middleware {
   return async (ctx, next) => {
     try {
       await next()
     } catch (err: any) {
+      // A store that is down is no bug of this request: say so, and when to try again (RFC 9110 §15.6.4).
+      if (isDatabaseUnavailable(err)) {
+        console.error(`database unavailable: ${err.message}`)
+        ctx.status = 503
+        ctx.set('Retry-After', '5')
+        ctx.body = { error: 'The database cannot be reached right now, so this request cannot be checked. Try again in a few seconds.' }
+        return
+      }
       const status = clientStatus(err)
       if (status === undefined) {
         console.error(err)

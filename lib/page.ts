@@ -1,4 +1,4 @@
-// The app in a browser (CONTRACT.md → "The page"): one page for every step, served by the app itself.
+// The app in a browser (README.md → "The app in a browser"): one page for every step, served by the app itself.
 // The page is plain HTML, CSS and an ES module in lib/page/, with no build step and nothing from the network.
 // It learns what the step offers from the step's own routes, so no step folder holds any of it.
 import type Router from '@koa/router'

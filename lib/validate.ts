@@ -1,4 +1,4 @@
-// Input rules shared by every step (CONTRACT.md → "Input"). Validate types before anything reaches knex:
+// Input rules shared by every step (the attack suite, tests/attacks.test.ts, tries each rule). Validate types before anything reaches knex:
 // knex throws on `undefined` bindings (a 500) and silently stores objects as strings.
 import { badRequest } from './errors.ts'
 

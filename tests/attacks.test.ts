@@ -1,4 +1,4 @@
-// The bad-input and attack suite (CONTRACT.md → "HTTP, every step"), run against every step that exists:
+// The bad-input and attack suite (JSON in and out, bad input a clear 4xx: lib/http.ts and lib/validate.ts), run against every step that exists:
 // `npm test -- attacks` against your work in steps/, `--solution` against solutions/, and `npm test` too.
 // Every refused request must get its status, a JSON error that leaks nothing, and change no stored row.
 import assert from 'node:assert/strict'

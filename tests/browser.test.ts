@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
-// The app in a browser (CONTRACT.md → "The page"): every step's page driven in headless Chromium through its
+// The app in a browser (README.md → "The app in a browser"): every step's page driven in headless Chromium through its
 // labels and buttons only, as a person would use it, with two devices side by side: the laptop at
 // http://localhost:PORT and the phone at http://127.0.0.1:PORT, which keep separate cookies and storage.
 //
@@ -59,7 +59,7 @@ class Window {
     const known = this.found.get(selector)
     if (known) return known
     const found = await this.page.$(selector)
-    assert.ok(found, `the page has no ${what}: CONTRACT.md → "The page" names it, and the tests find it by that name`)
+    assert.ok(found, `the page has no ${what}: README.md → "The app in a browser" names it, and the tests find it by that name`)
     this.found.set(selector, found)
     return found
   }
@@ -131,7 +131,7 @@ class Window {
     assert.match(await this.text('#who'), /nobody/, `${this.name}: ${why}; the page still shows someone signed in`)
   }
 
-  /** Nothing the page asked for went to another origin (CONTRACT.md: no CDN, no network), or was refused by the CSP. */
+  /** Nothing the page asked for went to another origin (README.md → "The app in a browser": nothing from the network), or was refused by the CSP. */
   async assertStayedHome() {
     const away = this.requests.filter((line) => !line.split(' ')[1].startsWith(`${this.origin}/`))
     assert.deepEqual(away, [], `${this.name}: the page made requests outside ${this.origin}`)
@@ -378,7 +378,7 @@ function pageOf(target: Target, first: boolean) {
       const bearer = sent.filter(Boolean).at(-1) ?? ''
       assert.match(bearer, /^Bearer /, 'Who am I? sends Authorization: Bearer <accessToken>')
       const accessToken = bearer.slice('Bearer '.length)
-      assert.ok((await laptop.localStorage()).includes(accessToken), 'the access token the page sends must be the one kept in localStorage (CONTRACT.md: steps 02–05 keep their tokens there)')
+      assert.ok((await laptop.localStorage()).includes(accessToken), 'the access token the page sends must be the one kept in localStorage (README.md → "The app in a browser": steps 02–05 keep their tokens there)')
       assert.equal(await laptop.page.evaluate(() => sessionStorage.length), 0, 'the tokens belong in localStorage, shared by the tabs of this device, not in sessionStorage')
       const shown = await laptop.text('#credential')
       const claims = JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString())

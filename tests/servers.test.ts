@@ -1,4 +1,4 @@
-// More than one server (CONTRACT.md → "More than one server"): two real `npm start` processes of a step,
+// More than one server (README.md → "When you outgrow one machine"): two real `npm start` processes of a step,
 // started together on one database (a SQLite file, or a PostgreSQL schema when DATABASE_URL is set), behave
 // as one app. What one server changes holds at the very next request to the other, a race across them has
 // the outcome it has on one, and nothing either keeps in its own memory decides whether a credential is valid.

@@ -1,4 +1,4 @@
-// The cookie's Secure flag, through `npm start` itself (CONTRACT.md → "`npm start` environment" and "Cookies"):
+// The cookie's Secure flag, through `npm start` itself (README.md → "Commands", and steps/step-01-sessions/README.md → "The idea"):
 // TRUST_PROXY=1 trusts the TLS-terminating proxy in front, NODE_ENV=production makes the cookie always Secure.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'

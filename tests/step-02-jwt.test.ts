@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DAY } from '../lib/clock.ts'
+import { DAY, MINUTE, SECOND } from '../lib/clock.ts'
 import { startApp, TESTS_AT_ONCE } from './harness/app.ts'
 import { decodeJwt, expectJsonError, expectStatus } from './harness/expect.ts'
 import { algorithmTests } from './harness/algorithms.ts'
@@ -164,20 +164,26 @@ describe('step 02 · stateless JWT', { concurrency: TESTS_AT_ONCE }, () => {
     assert.equal(me.body.user.email, victim.email, 'the forged token is the victim\'s account')
   })
 
-  test('gap (closed in step-06): rotating the signing secrets, the only cure for a leaked one, logs everybody out', async (t) => {
+  // A leaked key must be rotated, and the new key ends whatever the old one signed. Which key ends the logins
+  // depends on the step: in step 02 the access token is the login; from step 03 on the refresh token is, and a new
+  // ACCESS_TOKEN_SECRET alone costs each device one refresh (the refresh-token suites measure it:
+  // `a new ACCESS_TOKEN_SECRET alone costs each device one refresh; …`). Keeping the old key beside the new one
+  // for an overlap (a `kid` looked up in an allow-list) would spare the users, and keep every token the leaked
+  // key can mint working for the whole overlap.
+  test('gap (closed in step-06): a leaked key must be rotated, and the new key ends every login it signed: the access key in step 02, the refresh key from step 03 on', async (t) => {
     const { app, restart } = await startOnFile(t, STEP)
     const alice = await signUp(app, 'alice')
     const bob = await signUp(app, 'bob')
     expectStatus(await alice.device.me(), 200)
-    // After a leak, the server restarts on the same database with new keys: a new ACCESS_TOKEN_SECRET ends
-    // every step-02 login; from step 03 on the new REFRESH_TOKEN_SECRET is the one that ends every login (a new
-    // access secret alone costs each client one refresh: the refresh-token suites measure it). Keeping the
-    // old key beside the new one for an overlap (a `kid` looked up in an allow-list) would spare the users,
-    // and keep every token the leaked key can mint working for the whole overlap.
-    const rotated = await restart({ secrets: { access: newKey(), refresh: newKey() } })
+    // The key that keeps a device logged in: the refresh key where the login holds a refresh token.
+    const rotatesRefresh = alice.device.refreshToken !== undefined
+    const secrets = rotatesRefresh ? { access: app.secrets.access, refresh: newKey() } : { access: newKey(), refresh: app.secrets.refresh }
+    const rotated = await restart({ secrets })
+    const key = rotatesRefresh ? 'REFRESH_TOKEN_SECRET' : 'ACCESS_TOKEN_SECRET'
+    if (rotatesRefresh) rotated.clock.advance(15 * MINUTE + SECOND) // the access tokens of before end at their exp; then only a refresh could help
     for (const { device } of [alice, bob]) {
       const after = await stillSignedIn(follow(device, rotated))
-      assert.equal(after.signedIn, false, `${device.name} is still signed in after the keys changed (${after.statuses.join(', ')}): a credential that only a key vouches for dies with the key`)
+      assert.equal(after.signedIn, false, `${device.name} is still signed in after a new ${key} (${after.statuses.join(', ')}): a credential that only a key vouches for dies with the key`)
     }
     expectStatus(await logInAnotherDevice(rotated, alice).then((d) => d.me()), 200, 'the users are still there: only their logins ended, and each must log in again')
   })

@@ -76,7 +76,7 @@ describe('step 03 · refresh tokens', { concurrency: TESTS_AT_ONCE }, () => {
     expectStatus(await thief.refresh(), 200, 'rotation hands out a new refresh token, but nothing marks the old one as used')
   })
 
-  // What JWT costs once invalidation is solved (CONTRACT.md), the refresh token's share. Steps 03 and 04 do
+  // What JWT costs once invalidation is solved (README.md → "The ledger, by cause", group 3: rotation's cost, opaque or JWT alike). Steps 03 and 04 do
   // not enforce rotation, step 05 does: a rotating token step gets reuse detection or a harmless race between
   // two tabs, never both. Step 05's suite races ten copies and checks the mechanics (exactly one 200, the
   // winner's pair dies too, the phone stays); this test states the cost. Step 06 has nothing to rotate.

@@ -126,8 +126,8 @@ function tokensAfterOtherTab(stale) {
 }
 
 /**
- * A new pair for the pair `stale`, under the lock. Strict rotation (CONTRACT.md → "Strict rotation punishes a
- * race"): two tabs sending one refresh token at once would count as reuse and end the login. So each tab waits
+ * A new pair for the pair `stale`, under the lock. Strict rotation punishes a race (README.md → "The ledger, by
+ * cause", group 3): two tabs sending one refresh token at once would count as reuse and end the login. So each tab waits
  * its turn, and a tab that finds the pair already replaced by another tab takes that one instead.
  */
 function refreshTokens(stale) {

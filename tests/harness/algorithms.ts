@@ -1,4 +1,5 @@
-// The attacks that algorithm pinning stops, played out against a bearer-token step (02–05). Each step's
+// Algorithm attacks, played out against a bearer-token step (02–05): the confusion that an app holding no public
+// key is immune to, and the HS384/HS512 token that only pinning stops. Each step's
 // suite calls algorithmTests(); `hint` is what a learner of that step should look at.
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
@@ -12,7 +13,7 @@ import { badTokens, confusedToken, PINNING, rs256Token, verifyWithPublicKey } fr
 import { signUp } from './users.ts'
 
 export function algorithmTests(STEP: StepName, hint: string) {
-  test('algorithm confusion (RFC 8725 §2.1): a token keyed with an RSA public key fools a verifier that lets the header choose the algorithm; this step refuses it', async (t) => {
+  test('algorithm confusion (RFC 8725 §2.1): a token keyed with an RSA public key fools a verifier that lets the header choose the algorithm; an HS256 app that holds no public key refuses it whatever it pins', async (t) => {
     const app = await startApp(t, STEP)
     const { device } = await signUp(app)
     expectStatus(await device.me(), 200, hint)
@@ -26,7 +27,7 @@ export function algorithmTests(STEP: StepName, hint: string) {
     attacker.accessToken = forged
     expectJsonError(await attacker.me(), 401, `the forgery must be refused: ${hint}`)
     attacker.accessToken = genuine
-    expectJsonError(await attacker.me(), 401, `an RS256 token must be refused: this step pins HS256. ${hint}`)
+    expectJsonError(await attacker.me(), 401, `an RS256 token must be refused: this step verifies HS256 with its own secret. ${hint}`)
   })
 
   test(`jsonwebtoken 9 refuses alg: none by default, yet accepts HS384 with the right key unless told otherwise: pinning stays the rule`, async (t) => {

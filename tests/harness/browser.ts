@@ -1,4 +1,4 @@
-// Every browser check finds Chromium here and follows one rule (CONTRACT.md → Commands): without a browser it
+// Every browser check finds Chromium here and follows one rule (README.md → "The app in a browser"): without a browser it
 // is skipped, with the reason and how to get one; under CI=true the same missing browser is a failure.
 import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'

@@ -1,4 +1,4 @@
-// What JWT still costs once invalidation is solved (CONTRACT.md): the tools of the gap tests that show it,
+// What JWT still costs once invalidation is solved (README.md → "The ledger, by cause", group 1): the tools of the gap tests that show it,
 // in step 02's and step 03's suites, run unchanged on every later step and closed by step 06.
 import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'

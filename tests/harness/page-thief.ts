@@ -28,14 +28,14 @@ export function tokenType(token: string): string {
 async function click(page: Page, name: string) {
   const before = await page.evaluate(() => Number(document.body.dataset.actions ?? 0))
   const button = await page.$(`::-p-aria([name="${name}"][role="button"])`)
-  assert.ok(button, `the page has no button named "${name}" (CONTRACT.md → "The page")`)
+  assert.ok(button, `the page has no button named "${name}" (README.md → "The app in a browser")`)
   await button.click()
   await page.waitForFunction((n) => Number(document.body.dataset.actions ?? 0) > n, { polling: 'mutation' }, before)
 }
 
 async function fill(page: Page, label: string, value: string) {
   const input = await page.$(`::-p-aria([name="${label}"][role="textbox"])`)
-  assert.ok(input, `the page has no field labelled "${label}" (CONTRACT.md → "The page")`)
+  assert.ok(input, `the page has no field labelled "${label}" (README.md → "The app in a browser")`)
   await input.evaluate((el, text) => {
     ;(el as HTMLInputElement).value = text
     el.dispatchEvent(new Event('input', { bubbles: true }))
