@@ -82,6 +82,7 @@ export default async function* learner(source) {
   }
   yield '\n'
   if (todos.size > 0) yield `${bold('Look at:')} ${[...todos].sort().join(', ')} (the failing tests point there)\n`
+  else if (failed > 0) yield `${bold('Look at:')} the first failure above: it names no TODO, so start from what it says (a file and line, if it gives one)\n`
   const counts = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`
   yield `${failed === 0 ? green(counts) : `${passed} passed, ${red(`${failed} failed`)}${skipped ? `, ${skipped} skipped` : ''}`}\n`
 }
