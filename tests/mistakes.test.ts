@@ -45,6 +45,22 @@ const MISTAKES: Mistake[] = [
     todo: 2,
   },
   {
+    step: 'step-02-jwt',
+    what: 'verify without `algorithms` (the token’s header picks it)',
+    file: 'tokens.ts',
+    find: /\{ algorithms: \['HS256'\], clockTimestamp/,
+    replace: '{ clockTimestamp',
+    todo: 2,
+  },
+  {
+    step: 'step-02-jwt',
+    what: 'verify without checking the header’s typ',
+    file: 'tokens.ts',
+    find: /\n\s*if \(!hasType\(decoded\.header, 'access'\)\)[^\n]*/,
+    replace: '',
+    todo: 2,
+  },
+  {
     step: 'step-03-refresh-tokens',
     what: 'the refresh token expires with expiresIn (30 days from now) instead of an exp counted from auth_time',
     file: 'tokens.ts',
@@ -61,6 +77,15 @@ const MISTAKES: Mistake[] = [
     todo: 1,
   },
   {
+    step: 'step-04-refresh-token-version',
+    what: 'revokeAllForUser reads the version, then writes it plus one (two bumps at once count once)',
+    file: 'tokens.ts',
+    find: /await db\('users'\)\.where\(\{ id: userId \}\)\.increment\('refresh_token_version', 1\)/,
+    replace:
+      "const { refresh_token_version } = await db('users').where({ id: userId }).first()\n  await db('users').where({ id: userId }).update({ refresh_token_version: refresh_token_version + 1 })",
+    todo: 4,
+  },
+  {
     step: 'step-05-blacklist',
     what: 'consumeRefreshToken reads first, then inserts (two racing refreshes both find no row)',
     file: 'blacklist.ts',
@@ -68,6 +93,14 @@ const MISTAKES: Mistake[] = [
     replace:
       "$1  const used = await deps.db('revoked_tokens').where({ jti: claims.jti }).first()\n  if (used) return false\n  await deps.db('revoked_tokens').insert({ jti: claims.jti, expires_at: claims.exp * 1000 })\n  return true\n}\n",
     todo: 3,
+  },
+  {
+    step: 'step-06-sessions-revisited',
+    what: 'createSession stores the token itself, not its hash',
+    file: 'sessions.ts',
+    find: /(id: randomBytes\(16\)\.toString\('base64url'\),[^\n]*\n\s*)token_hash: hashToken\(token\),/,
+    replace: '$1token_hash: token,',
+    todo: 1,
   },
   {
     step: 'step-06-sessions-revisited',

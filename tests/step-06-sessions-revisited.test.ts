@@ -6,7 +6,7 @@ import { startApp, type TestApp, TESTS_AT_ONCE } from './harness/app.ts'
 import { cookieTransportTests } from './harness/cookies.ts'
 import type { Device } from './harness/device.ts'
 import { describeReply, expectJsonError, expectSessionCookie, expectStatus, serverErrorsPointAt } from './harness/expect.ts'
-import { expectLoginRefusalsAlike, expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, newAccount, signUp } from './harness/users.ts'
+import { checkEachLogin, expectLoginRefusalsAlike, expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, newAccount, signUp } from './harness/users.ts'
 
 const STEP = 'step-06-sessions-revisited'
 // A 500 names the function that threw; this says which TODO each one is.
@@ -22,6 +22,14 @@ async function mySessions(device: Device): Promise<{ id: string; createdAt: stri
   assert.ok(Array.isArray(reply.body?.sessions), `${describeReply(reply)}: expected {"sessions": [...]}`)
   return reply.body.sessions
 }
+
+// A raw token stored at login shows only later, as a lookup that fails (TODO 2): say so at the login.
+checkEachLogin(STEP, async (app, device) => {
+  if (!device.cookie) return
+  const hash = createHash('sha256').update(device.cookie).digest('hex')
+  const row = await app.db('sessions').where({ token_hash: hash }).first()
+  assert.ok(row, 'after login, no session row holds the SHA-256 (hex) of the cookie that login set: step-06 TODO(1) stores hashToken(token), never the token itself')
+})
 
 describe('step 06 · sessions revisited', { concurrency: TESTS_AT_ONCE }, () => {
   describe('the cookie is a secret; the table holds only its hash', () => {
