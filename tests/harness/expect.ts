@@ -18,6 +18,12 @@ export function serverErrorsPointAt(step: string, todos: Record<string, string>)
   todosOfCode.set(step.slice(0, 7), todos)
 }
 
+/** The TODO that a step's file (`tokens.ts`) or one of its functions belongs to, as its suite declared it. */
+export function todoOfFunction(step: string, file: string, fn: string | undefined): string | undefined {
+  const todos = todosOfCode.get(step.slice(0, 7))
+  return todos?.[`${file}#${fn}`] ?? todos?.[file]
+}
+
 /** `… steps/step-03-refresh-tokens/tokens.ts:60, in signRefreshToken() threw …` → `step-03 TODO(1)`. */
 export function todoOfServerError(error: string | undefined): string | undefined {
   const where = /(?:^|[\s:])(\S*?(step-\d\d)[^\s/]*)\/([\w.-]+\.ts):\d+(?:, in ([\w$]+)\(\))?/.exec(error ?? '')
