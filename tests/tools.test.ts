@@ -3,7 +3,7 @@
 // the commands read WORKSHOP_ROOT, and the tests point it at temporary copies.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -92,6 +92,19 @@ describe('tools', { concurrency: true }, () => {
       assert.match(stdout, /Next: read steps\/step-02-jwt\/README\.md → "Exercise \d", then run npm test -- step-02/)
       assert.doesNotMatch(stdout, /✔ .*answers|TAP|ok \d/, 'quiet: no test output, only counts')
       assert.ok(stdout.split('\n').length < 20, 'a screenful at most')
+    })
+
+    test('the current step is where the learner works: after the step edited last, once it is green, not the first unfinished one', async () => {
+      const [, , THREE] = STEPS
+      const root = tempWorkshop({ starters: [ONE, THREE], finished: [TWO], suites: [ONE, TWO, THREE] })
+      // A learner who began at step 02: its files changed after the checkout, step 01's never did.
+      const later = new Date(Date.now() + 60_000)
+      for (const file of readdirSync(join(root, 'steps', TWO))) utimesSync(join(root, 'steps', TWO, file), later, later)
+      const { code, stdout, stderr } = await run('progress', [], { WORKSHOP_ROOT: root })
+      assert.equal(code, 0, stderr)
+      assert.doesNotMatch(stdout, /01 sessions.*← you are here/, `step 01 was never begun:\n${stdout}`)
+      assert.match(stdout, /▶ 03 refresh tokens.*← you are here/, `step 02 is green, so the learner is on step 03:\n${stdout}`)
+      assert.match(stdout, /Next: read steps\/step-03-refresh-tokens\/README\.md/)
     })
 
     test('a step or an unknown flag gets a clear message and exit 2', async () => {
