@@ -48,7 +48,8 @@ async function check(step: StepName, root: string): Promise<Row> {
 
 function lastEdit(dir: string): number {
   if (!existsSync(dir)) return 0
-  return Math.max(0, ...readdirSync(dir).map((file) => statSync(join(dir, file)).mtimeMs))
+  // The code only: the learner's work (a README may change with the workshop itself).
+  return Math.max(0, ...readdirSync(dir).filter((file) => file.endsWith('.ts')).map((file) => statSync(join(dir, file)).mtimeMs))
 }
 
 const isOpen = (row: Row) => row.state === 'failing' || row.state === 'crashed'
