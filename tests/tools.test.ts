@@ -142,6 +142,21 @@ describe('tools', { concurrency: true }, () => {
       assert.doesNotMatch(fallback.stdout, /^(diff|---|\+\+\+) .*(README|notes\.test|data\.json)|\x1b\[/m)
     })
 
+    test('the starter\'s TODO comments left in a finished file are not shown as differences, and the run says so', async () => {
+      const left = tempWorkshop({ finished: [ONE], solutions: [ONE] })
+      const file = join(left, 'steps', ONE, 'sessions.ts')
+      const text = readFileSync(file, 'utf8').replace(
+        /(export async function findSession[^\n]*\n)/,
+        '$1  // TODO(2): find the session row with this id that has not expired yet (undefined if there is none).\n  //          README.md → "Exercise 2" has hints.\n',
+      )
+      writeFileSync(file, text)
+      const { code, stdout } = await run('diff', ['01'], { WORKSHOP_ROOT: left })
+      assert.equal(code, 0)
+      assert.match(stdout, /steps\/step-01-sessions matches the solution/, `only the leftover TODO comment differs:\n${stdout}`)
+      assert.match(stdout, /2 lines of the starter's TODO\(n\) comments that you left in place are not shown/)
+      assert.ok(!existsSync(join(left, '.data')) || readdirSync(join(left, '.data')).length === 0, 'the scratch copies are gone')
+    })
+
     test('a finished step matches the solution', async () => {
       const { code, stdout } = await run('diff', ['step-01-sessions'], { WORKSHOP_ROOT: root })
       assert.equal(code, 0)
