@@ -2,12 +2,15 @@
 // its reason (and npm test stays green), except under CI=true, where the same missing browser fails the
 // run; a starter's failures are each said once, point at their TODO, and carry no library noise.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { ROOT } from '../lib/steps.ts'
 import { checkNode } from '../scripts/doctor.ts'
 import { learnersStep } from '../scripts/test/workshop.ts'
+
+/** What `git status` shows: nothing a run leaves behind may show there. */
+const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' })
 
 interface Run {
   code: number | null
@@ -60,6 +63,7 @@ describe('npm test, the runner', { concurrency: true }, () => {
   })
 
   test("a learner's untouched starter: every failure said once, pointing at its TODO, and not a line from knex", async () => {
+    const status = gitStatus()
     const run = await npmTest(['step-04'], {})
     assert.equal(run.code, 1, `the starter has work left:\n${run.out}`)
     const failures = run.out.match(/^\s+✖ /gm) ?? []
@@ -68,6 +72,8 @@ describe('npm test, the runner', { concurrency: true }, () => {
     assert.match(run.out, /✖ .+\n\s+step-04 TODO\(1\): .+\n\s+→ README\.md → "Exercise 1"/, `the first failure points at its exercise:\n${run.out}`)
     assert.match(run.out, /\(again step-04 TODO\(1\), shown above\)/, `a repeated failure names the TODO it repeats:\n${run.out}`)
     assert.match(run.out, /Look at: step-04 TODO\(1\)/, `the summary names the TODO:\n${run.out}`)
+    assert.match(run.out, /✔ typechecks \(tsc, as an editor checks it\)/, `the step's folder is typechecked beside the tests:\n${run.out}`)
+    assert.equal(gitStatus(), status, 'npm test -- step-04 leaves git status as it was (its typecheck record goes under .data/)')
     assert.match(run.out, new RegExp(`\\n\\d passed, ${failures.length} failed\\n`), `the last line counts every failure once:\n${run.out}`)
   })
 })

@@ -13,6 +13,9 @@ const STEP = 'step-01'
 /** Within the contract's 10 s, with room for a busy machine; the server's own grace period is 5 s. */
 const EXIT_WITHIN_MS = 10_000
 
+/** What `git status` shows: nothing a run leaves behind may show there. */
+const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' })
+
 /** npm as the learner runs it: the one that runs this test when there is one, else the one on PATH. */
 function npmCommand(): [string, string[]] {
   const cli = process.env.npm_execpath
@@ -60,6 +63,7 @@ async function until(what: string, check: () => boolean | Promise<boolean>, with
 describe('npm start stops as a deploy stops it: a signal to the npm process', { concurrency: true }, () => {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     test(`${signal} to npm start: the request in flight finishes, an idle keep-alive connection does not hold the exit, and no node is left serving`, async (t) => {
+      const status = gitStatus()
       const [command, prefix] = npmCommand()
       const env: NodeJS.ProcessEnv = { ...process.env, ...TEST_SECRETS, PORT: '0', DATABASE_FILE: ':memory:' }
       delete env.NODE_TEST_CONTEXT
@@ -119,6 +123,7 @@ describe('npm start stops as a deploy stops it: a signal to the npm process', { 
       assert.ok(await refused(port), `port ${port} should be free after the stop`)
       assert.ok(Date.now() - signalled < EXIT_WITHIN_MS + 5_000)
       agent.destroy()
+      assert.equal(gitStatus(), status, 'npm start and its stop leave git status as it was (what they write goes under .data/)')
     })
   }
 })
