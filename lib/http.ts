@@ -10,7 +10,8 @@ export const BODY_LIMIT = '16kb'
 
 /**
  * Every error becomes `{"error": "<sentence>"}` with its status. Messages of client errors are shown;
- * anything unexpected is logged on the server and answered with a plain 500, never a stack trace.
+ * anything unexpected is logged on the server and answered with a 500, never a stack trace: in development
+ * the 500 names the step file, line and function that threw, and the log shows each such error once.
  */
 export function jsonErrors({ production = false }: { production?: boolean } = {}): Middleware {
   return async (ctx, next) => {
@@ -20,7 +21,9 @@ export function jsonErrors({ production = false }: { production?: boolean } = {}
       const status = clientStatus(err)
       if (status === undefined) {
         const where = thrownIn(err)
-        logOnce(err, where)
+        // In production every error is logged in full, as it comes: an operator counts and traces them.
+        if (production) console.error(err)
+        else logOnce(err, where)
         ctx.status = 500
         // In development the 500 says which of the step's files threw (never a stack, never a full path), so
         // a learner's failing test points at the code; in production it says nothing about the code.
