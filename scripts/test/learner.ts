@@ -4,6 +4,7 @@ import { watch as watchFolder, type FSWatcher } from 'node:fs'
 import { basename, join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ROOT } from '../../lib/steps.ts'
+import { todoOfFunction } from '../../tests/harness/expect.ts'
 import { startTypecheck, typecheckTest } from './typecheck.ts'
 
 export interface LearnerSuite {
@@ -46,9 +47,9 @@ export async function runLearnerSuiteHere(suite: LearnerSuite): Promise<void> {
 export async function runSuiteWithTypecheck(file: string, stepFolder: string | undefined): Promise<void> {
   const check = stepFolder && process.env.WORKSHOP_TYPECHECK !== '0' ? startTypecheck(stepFolder) : undefined
   await import(pathToFileURL(file).href)
-  if (!check) return
-  const { todoOfFunction } = await import('../../tests/harness/expect.ts')
-  typecheckTest(check, (name, fn) => todoOfFunction(basename(file), name, fn))
+  // Declared at once, with nothing awaited first: the suite's tests are already running, and a test declared
+  // after the last of them has finished would never be reported.
+  if (check) typecheckTest(check, (name, fn) => todoOfFunction(basename(file), name, fn))
 }
 
 /**
