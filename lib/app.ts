@@ -39,7 +39,7 @@ export function createApp(step: Step, deps: AppDeps, { trustProxy = false, produ
   const app = new Koa({ proxy: trustProxy, env: production ? 'production' : 'development' })
   app.silent = true // jsonErrors logs what is unexpected; Koa need not print 4xx errors too
   app.use(securityHeaders())
-  app.use(jsonErrors())
+  app.use(jsonErrors({ production }))
   app.use(noNulInPath())
   for (const guard of step.guards ?? []) app.use(guard)
   const router = step.routes(deps)

@@ -66,6 +66,13 @@ export async function openDatabase(location: string, migrations: Migration[], op
 }
 
 /**
+ * A failed query's error carries the stack of the code that built the query (knex keeps an Error per query), so
+ * a 500 names the step's function that ran it (lib/http.ts), not the database driver's callback. Not in
+ * production, where nobody reads it and each query would pay for it.
+ */
+const ASYNC_STACKS = process.env.NODE_ENV !== 'production'
+
+/**
  * One connection only: SQLite allows one writer at a time, so a pool of several connections to one file
  * answers parallel writes with SQLITE_BUSY. One connection queues them instead (and `:memory:` needs it:
  * each connection would get its own empty database). Other processes on the same file wait up to
@@ -76,6 +83,7 @@ function openSqlite(filename: string): Knex {
   return knex({
     client: 'sqlite3',
     connection: { filename },
+    asyncStackTraces: ASYNC_STACKS,
     useNullAsDefault: true,
     log: quietMigrations,
     pool: {
@@ -97,6 +105,7 @@ function openPostgres(connectionString: string, { poolSize = 10 }: DatabaseOptio
   return knex({
     client: 'pg',
     log: quietMigrations,
+    asyncStackTraces: ASYNC_STACKS,
     connection: { connectionString },
     pool: {
       min: 0,

@@ -3,16 +3,19 @@ import type { Middleware } from 'koa'
 import bodyParser from 'koa-bodyparser'
 import { STATUS_CODES } from 'node:http'
 import { isDatabaseUnavailable } from './db.ts'
+import { relative, sep } from 'node:path'
 import { HttpError } from './errors.ts'
+import { ROOT } from './steps.ts'
 
 export const BODY_LIMIT = '16kb'
 
 /**
  * Every error becomes `{"error": "<sentence>"}` with its status. Messages of client errors are shown; a database
  * that does not answer gets a 503 with Retry-After; anything else unexpected is logged on the server and
- * answered with a plain 500, never a stack trace.
+ * answered with a 500, never a stack trace: in development the 500 names the step file, line and function
+ * that threw, and the log shows each such error once.
  */
-export function jsonErrors(): Middleware {
+export function jsonErrors({ production = false }: { production?: boolean } = {}): Middleware {
   return async (ctx, next) => {
     try {
       await next()
@@ -27,9 +30,19 @@ export function jsonErrors(): Middleware {
       }
       const status = clientStatus(err)
       if (status === undefined) {
-        console.error(err)
+        const where = thrownIn(err)
+        // In production every error is logged in full, as it comes: an operator counts and traces them.
+        if (production) console.error(err)
+        else logOnce(err, where)
         ctx.status = 500
-        ctx.body = { error: 'Something went wrong on the server. It has been logged.' }
+        // In development the 500 says which of the step's files threw (never a stack, never a full path), so
+        // a learner's failing test points at the code; in production it says nothing about the code.
+        ctx.body = {
+          error:
+            production || !where
+              ? 'Something went wrong on the server. It has been logged.'
+              : `Something went wrong on the server: ${where.file}:${where.line}${where.fn ? `, in ${where.fn}()` : ''} threw ${publicLine(err).replace(/\.$/, '')}. The server's log shows it.`,
+        }
         return
       }
       ctx.status = status
@@ -50,6 +63,46 @@ export function jsonErrors(): Middleware {
       }
     }
   }
+}
+
+export interface ThrownIn {
+  /** The step file, relative to the repo: `steps/step-03-refresh-tokens/tokens.ts`. */
+  file: string
+  line: number
+  fn?: string
+}
+
+/**
+ * The first frame of the stack in a step's own code (not lib/, not node_modules, not Node's): where the
+ * learner's code threw, or called what threw. Undefined when the step's code is not on the stack.
+ */
+export function thrownIn(err: unknown): ThrownIn | undefined {
+  const stack = typeof (err as any)?.stack === 'string' ? ((err as any).stack as string) : ''
+  for (const line of stack.split('\n')) {
+    const frame = /^\s*at (?:async )?(?:(.+?) \()?(?:file:\/\/)?([^()]+?):(\d+):\d+\)?$/.exec(line)
+    if (!frame) continue
+    const file = relative(ROOT, decodeURIComponent(frame[2]))
+    if (file.startsWith('..') || file.startsWith(`lib${sep}`) || file.split(sep).includes('node_modules') || file.startsWith('scripts')) continue
+    if (!/\.ts$/.test(file)) continue
+    const fn = frame[1]?.replace(/^(Object|Module)\./, '')
+    return { file: file.split(sep).join('/'), line: Number(frame[3]), fn: fn && !/[<>\s]/.test(fn) ? fn : undefined }
+  }
+  return undefined
+}
+
+// A database error's text (SQL, constraint names, driver codes) stays in the log, even in development.
+const publicLine = (err: any) => (err?.code !== undefined ? 'a database error' : errorLine(err))
+const errorLine = (err: any) => `${err?.name ?? 'Error'}: ${String(err?.message ?? err).split('\n')[0].slice(0, 300)}`
+
+// Each failing request of a test suite would otherwise print the same stack again (49 times for one mistake):
+// an error is shown once per process, where it was thrown, and its stack only when no step file is on it.
+const logged = new Set<string>()
+function logOnce(err: any, where: ThrownIn | undefined) {
+  const key = where ? `${where.file}:${where.line} ${errorLine(err)}` : String(err?.stack ?? err)
+  if (logged.has(key)) return
+  logged.add(key)
+  if (where) console.error(`500: ${where.file}:${where.line}${where.fn ? ` (${where.fn})` : ''} threw ${errorLine(err)}\n     (shown once; the same error again is not logged)`)
+  else console.error(err)
 }
 
 function clientStatus(err: any): number | undefined {

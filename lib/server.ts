@@ -1,4 +1,5 @@
 // `npm start`: one step's app on a real port, with a SQLite file or PostgreSQL, until Ctrl-C or SIGTERM.
+import type { Server } from 'node:http'
 import { basename } from 'node:path'
 import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
@@ -51,16 +52,41 @@ export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host,
   })
   const address = server.address()
   const actualPort = typeof address === 'object' && address ? address.port : port
+  let stopping = false
   const stop = async (signal: string) => {
+    // Ctrl-C in a terminal signals npm and the server alike, and npm passes its own on: one stop is enough,
+    // and closeGracefully ends within its grace period whatever comes.
+    if (stopping) return
+    stopping = true
     console.log(`${signal}: closing the server and the database`)
-    server.close()
-    server.closeAllConnections()
+    await closeGracefully(server)
     await db.destroy()
     process.exit(0)
   }
-  process.once('SIGTERM', () => void stop('SIGTERM'))
-  process.once('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
   // Announced only now: a supervisor that reads this line may send SIGTERM at once, and must find the handler.
   console.log(`listening on http://localhost:${actualPort}`)
   return { server, db, port: actualPort }
+}
+
+/**
+ * Stops an HTTP server the way a rolling deploy needs it (`docker stop`, a process manager): it stops accepting
+ * connections at once, lets every request in flight finish, and closes idle keep-alive connections as soon as
+ * they are idle, so that the 65 s keep-alive holds nothing open. A request still running after `graceMs` is cut
+ * off, so the process always ends. Resolves when the last connection is closed.
+ */
+export async function closeGracefully(server: Server, { graceMs = 5_000 }: { graceMs?: number } = {}): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+  // A connection that was busy when close() began becomes idle after its response: close it then. Node
+  // answers those responses with `Connection: close` already; this catches a client that ignores it.
+  const sweep = setInterval(() => server.closeIdleConnections(), 50)
+  server.closeIdleConnections()
+  const cutOff = setTimeout(() => server.closeAllConnections(), graceMs)
+  try {
+    await closed
+  } finally {
+    clearInterval(sweep)
+    clearTimeout(cutOff)
+  }
 }

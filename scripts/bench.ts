@@ -11,15 +11,23 @@ import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
 import { ROOT, STEPS, stepDir, stepExists, type StepName } from '../lib/steps.ts'
 import { freshDatabase, type TestDatabase } from '../tests/harness/database.ts'
 
-const USAGE = `Usage: npm run bench [-- --duration <seconds>] [--connections <n>] [--out <dir>] [--database sqlite|postgres]
-  --duration     seconds of load per app, in rounds of about 0.5 s, after a warm-up of up to 1 s (default 4)
+/** Below this many seconds per app, the noise of a round is larger than the differences between the rows. */
+const RANKING_SECONDS = 3
+const LEARNERS_OUT = join(ROOT, '.bench')
+
+const USAGE = `Usage: npm run bench [-- --duration <seconds>] [--connections <n>] [--out <dir> | --update-slides] [--database sqlite|postgres]
+  --duration     seconds of load per app, in rounds of about 0.5 s, after a warm-up of up to 1 s (default 4);
+                 under ${RANKING_SECONDS} s the rows cannot be ranked by requests/s
   --connections  concurrent connections autocannon keeps open (default 10)
-  --out          where to write bench.md and bench.svg (default slides/)
+  --out          where to write bench.md and bench.svg (default .bench/, which git ignores)
+  --update-slides  write them into slides/ instead, the table that the README and the deck show (for the
+                 workshop's maintainers, on a calm machine)
   --database     sqlite (default: every app on an in-memory SQLite), or postgres: every app on a schema of
                  its own on the PostgreSQL server of DATABASE_URL, over a pool of 10 connections; writes
                  bench-postgres.md and bench-postgres.svg`
 
 class UsageError extends Error {}
+
 
 function parseOptions(): Settings & { out: string; database: 'sqlite' | 'postgres' } {
   let values
@@ -28,7 +36,8 @@ function parseOptions(): Settings & { out: string; database: 'sqlite' | 'postgre
       options: {
         duration: { type: 'string', default: '4' },
         connections: { type: 'string', default: '10' },
-        out: { type: 'string', default: join(ROOT, 'slides') },
+        out: { type: 'string' },
+        'update-slides': { type: 'boolean', default: false },
         database: { type: 'string', default: 'sqlite' },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -52,7 +61,10 @@ function parseOptions(): Settings & { out: string; database: 'sqlite' | 'postgre
   if (database === 'postgres' && !isPostgresUrl(process.env.DATABASE_URL ?? '')) {
     throw new UsageError('--database postgres needs DATABASE_URL=postgres://user:password@host:port/database in the environment.')
   }
-  return { duration, connections, warmup: Math.min(1, duration), out: resolve(values.out), database }
+  if (values.out && values['update-slides']) throw new UsageError(`--out and --update-slides each say where to write: give one.\n\n${USAGE}`)
+  // A learner's run leaves the repo as it was; the committed table changes only when asked to.
+  const out = values['update-slides'] ? join(ROOT, 'slides') : resolve(values.out ?? LEARNERS_OUT)
+  return { duration, connections, warmup: Math.min(1, duration), out, database }
 }
 
 // Short names for the table and the chart, in the story's words.
@@ -172,6 +184,13 @@ async function main() {
   writeFileSync(join(options.out, `${name}.svg`), chart)
   const where = relative(process.cwd(), options.out).startsWith('..') ? options.out : relative(process.cwd(), options.out) || '.'
   console.log(`\n${table}\nwrote ${join(where, `${name}.md`)} and ${join(where, `${name}.svg`)}`)
+  if (options.duration < RANKING_SECONDS) {
+    console.log(
+      `\nThis run gave each app ${options.duration} s: too short to rank the rows by requests/s, since a short round's noise ` +
+        `(the machine, the JIT, the garbage collector) is larger than the differences. The queries, bytes and revocation ` +
+        `columns hold; for requests/s, run ${RANKING_SECONDS} s or more per app (the default is 4) on a calm machine.`,
+    )
+  }
 }
 
 try {

@@ -2,14 +2,14 @@
 // or data files). Lines with - are yours, lines with + are the solution's. Uses `git diff --no-index` where
 // git is installed, `diff -u` otherwise.
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
 import { bold, CommandError, cyan, dim, folderOf, green, parseCommand, red, runCommand, stepArgument, useColour, workshopRoot } from './cli.ts'
 
 const USAGE = `Usage: npm run diff -- <step>      e.g. npm run diff -- step-04   (or 04, 4, the folder name)
 
 Shows your steps/<step> against solutions/<step>: lines with - are yours, lines with + are the solution's.
-READMEs, tests and data files are left out. Coloured in a terminal, plain when piped (NO_COLOR turns colour off).`
+READMEs, tests and data files are left out, and so are the starter's TODO(n) comments you left in place. Coloured in a terminal, plain when piped (NO_COLOR turns colour off).`
 
 // Only code: a README, a test or a data file in a step folder is not part of the exercise.
 const CODE = /\.(ts|mts|cts|js|mjs|cjs|sql)$/
@@ -67,6 +67,24 @@ function paintUnified(text: string): string {
     .join('\n')
 }
 
+/**
+ * The starter's TODO(n) comments (the marker line and the comment lines under it) that the learner left in a
+ * file: noise in the diff, not work. Answers the text without them, and how many lines went.
+ */
+function withoutTodoComments(text: string): { text: string; removed: number } {
+  const lines = text.split('\n')
+  const kept: string[] = []
+  let inTodo = false
+  let removed = 0
+  for (const line of lines) {
+    if (/^\s*\/\/ TODO\(\d+\)/.test(line)) inTodo = true
+    else if (inTodo && !/^\s*\/\/\s{2,}\S/.test(line)) inTodo = false
+    if (inTodo) removed++
+    else kept.push(line)
+  }
+  return { text: kept.join('\n'), removed }
+}
+
 await runCommand(async () => {
   const { positionals } = parseCommand({ usage: USAGE, options: {}, positionals: { min: 1, max: 1 } })
   const step = stepArgument(positionals[0])
@@ -78,12 +96,35 @@ await runCommand(async () => {
 
   const files = [...new Set([...codeFiles(mine), ...codeFiles(theirs)])].sort()
   const colour = useColour()
-  const diffs = files.map((file) => diffFile(root, join('steps', step, file), join('solutions', step, file), colour)).filter(Boolean)
+  // Your files without their leftover TODO comments, in a scratch folder under .data/ (git-ignored) whose
+  // paths read as yours in the diff.
+  const scratch = join('.data', `diff-${process.pid}`)
+  let leftOut = 0
+  const yours = (file: string) => {
+    const path = join('steps', step, file)
+    if (!existsSync(join(root, path))) return path
+    const { text, removed } = withoutTodoComments(readFileSync(join(root, path), 'utf8'))
+    if (removed === 0) return path
+    leftOut += removed
+    mkdirSync(dirname(join(root, scratch, path)), { recursive: true })
+    writeFileSync(join(root, scratch, path), text)
+    return join(scratch, path)
+  }
+  let diffs: string[]
+  try {
+    diffs = files
+      .map((file) => diffFile(root, yours(file), join('solutions', step, file), colour).split(`${scratch}/`).join(''))
+      .filter(Boolean)
+  } finally {
+    rmSync(join(root, scratch), { recursive: true, force: true })
+  }
+  const note = leftOut ? dim(`\n(${leftOut} line${leftOut === 1 ? '' : 's'} of the starter's TODO(n) comments that you left in place ${leftOut === 1 ? 'is' : 'are'} not shown: delete them once an exercise is done.)\n`) : ''
   if (diffs.length === 0) {
-    console.log(green(`steps/${step} matches the solution`) + dim(' (READMEs, tests and data files left out).'))
+    console.log(green(`steps/${step} matches the solution`) + dim(' (READMEs, tests and data files left out).') + note)
     return 0
   }
   console.log(dim(`Lines with - are yours (steps/${step}), lines with + are the solution's (solutions/${step}).\n`))
   process.stdout.write(diffs.join('\n'))
+  process.stdout.write(note)
   return 0
 })

@@ -1,6 +1,6 @@
 // npm run progress: one row per step with the tests your work in steps/ passes, the step you are on, and
 // what to run next. The suites run two at a time, quietly; only the counts are shown.
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { STEPS, type StepName } from '../lib/steps.ts'
 import { bold, dim, folderOf, green, hasFolder, parseCommand, red, runCommand, shortName, workshopRoot, yellow } from './cli.ts'
@@ -9,10 +9,13 @@ import { inPool, runSuite, type SuiteRun } from './test/run-suite.ts'
 const USAGE = `Usage: npm run progress
 
 Runs every step's tests against your work in steps/ and shows, per step, how many pass.
-The first step that is not all green is the one you are on.`
+The step you are on is the one you edited last, or the next one once that one is green;
+before you edit anything, the first step that is not all green.`
 
 interface Row {
   step: StepName
+  /** When a file of steps/<step> last changed (ms); 0 when the folder is not there. */
+  edited: number
   state: 'green' | 'failing' | 'crashed' | 'missing'
   passed: number
   failed: number
@@ -23,7 +26,7 @@ interface Row {
 }
 
 async function check(step: StepName, root: string): Promise<Row> {
-  const row: Row = { step, state: 'missing', passed: 0, failed: 0, total: 0, todos: [] }
+  const row: Row = { step, state: 'missing', edited: lastEdit(folderOf(step, 'steps', root)), passed: 0, failed: 0, total: 0, todos: [] }
   const suite = join(root, 'tests', `${step}.test.ts`)
   if (!hasFolder(step, 'steps', root)) return { ...row, detail: `steps/${step} is not there yet` }
   if (!existsSync(suite)) return { ...row, detail: `tests/${step}.test.ts is not there yet` }
@@ -41,6 +44,31 @@ async function check(step: StepName, root: string): Promise<Row> {
   }
   row.state = row.failed === 0 && run.exitCode === 0 ? 'green' : 'failing'
   return row
+}
+
+function lastEdit(dir: string): number {
+  if (!existsSync(dir)) return 0
+  // The code only: the learner's work (a README may change with the workshop itself).
+  return Math.max(0, ...readdirSync(dir).filter((file) => file.endsWith('.ts')).map((file) => statSync(join(dir, file)).mtimeMs))
+}
+
+const isOpen = (row: Row) => row.state === 'failing' || row.state === 'crashed'
+
+/**
+ * Where the learner is working: the step edited last (a checkout gives every file one time; an edit is
+ * later), or, once that one is all green, the next step that is not. Nothing edited yet: the first open step.
+ * `unstarted` says the steps left before it were never begun (a learner who started at step 04).
+ */
+function currentStep(rows: Row[]): { current?: Row; unstarted: Row[] } {
+  const present = rows.filter((row) => row.state !== 'missing')
+  const checkout = Math.min(...present.map((row) => row.edited))
+  const edited = present.filter((row) => row.edited > checkout + 1000)
+  if (edited.length === 0) return { current: rows.find(isOpen), unstarted: [] }
+  const latest = edited.reduce((a, b) => (b.edited > a.edited ? b : a))
+  if (isOpen(latest)) return { current: latest, unstarted: [] }
+  const after = rows.slice(rows.indexOf(latest) + 1).find(isOpen)
+  if (after) return { current: after, unstarted: [] }
+  return { current: undefined, unstarted: rows.filter((row) => isOpen(row) && row.edited <= checkout + 1000) }
 }
 
 function title(step: StepName): string {
@@ -62,8 +90,14 @@ function printRow(row: Row, current: boolean) {
   console.log(`  ${marker} ${current ? bold(name) : name} ${counts}${current ? yellow('  ← you are here') : ''}`)
 }
 
-function printNext(current: Row | undefined, rows: Row[]) {
+function printNext(current: Row | undefined, rows: Row[], unstarted: Row[]) {
   console.log('')
+  if (!current && unstarted.length > 0) {
+    const first = unstarted[0]
+    console.log(`${green('Every step you worked on passes.')} Not started: ${unstarted.map((row) => shortName(row.step)).join(', ')}.`)
+    console.log(`To do one: read steps/${first.step}/README.md, then run ${bold(`npm test -- step-${shortName(first.step)}`)}`)
+    return
+  }
   if (!current) {
     const missing = rows.filter((row) => row.state === 'missing')
     if (missing.length) {
@@ -93,8 +127,8 @@ await runCommand(async () => {
     2,
   )
   console.log('')
-  const current = rows.find((row) => row.state === 'failing' || row.state === 'crashed')
+  const { current, unstarted } = currentStep(rows)
   for (const row of rows) printRow(row, row === current)
-  printNext(current, rows)
+  printNext(current, rows, unstarted)
   return 0
 })

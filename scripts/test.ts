@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { resolveStep, ROOT, stepDir, UnknownStepError } from '../lib/steps.ts'
+import { checkNode } from './doctor.ts'
 import { reportsAsLearner, runLearnerSuite, runLearnerSuiteHere, watch } from './test/learner.ts'
 // The whole-workshop check (and with it knex, for the PostgreSQL pass) loads only when it runs: a learner's
 // `npm test -- step-04` starts its suite as soon as it can.
@@ -28,6 +29,12 @@ function parse() {
   } catch (err: any) {
     throw new UnknownStepError(`${err.message}\n\n${USAGE}`)
   }
+}
+
+// A Node outside the supported lines runs, but the doctor would warn: so does every test run, in one line at the top.
+{
+  const node = checkNode()
+  if (node.status !== 'ok') console.log(`⚠ ${node.label}. npm run doctor says what to do.\n`)
 }
 
 try {

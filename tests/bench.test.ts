@@ -1,8 +1,9 @@
-// `npm run bench`, in a very short mode: it must finish, and its table must be complete. The committed
-// slides/bench.* are never touched: the run writes to a temporary folder (--out).
+// `npm run bench`, in a very short mode: it must finish, and its table must be complete. It runs as a learner
+// runs it, with no flag: it writes to .bench/ (git-ignored), the committed slides/bench.* are never touched, and
+// `git status` says the same before and after.
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { execFile, execFileSync } from 'node:child_process'
+import { readFileSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
@@ -11,6 +12,9 @@ import { ROOT, STEPS, stepExists } from '../lib/steps.ts'
 
 const run = promisify(execFile)
 const BENCH = ['--import', 'tsx', join(ROOT, 'scripts', 'bench.ts')]
+
+/** What `git status` shows: nothing a run leaves behind may show there. */
+const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' })
 
 async function bench(...args: string[]) {
   try {
@@ -30,7 +34,8 @@ function tableRows(markdown: string): string[][] {
 
 describe('npm run bench', () => {
   test('a short run measures every solution, the claims-only JWT and the ceiling, and writes a complete table and a chart', { timeout: 11 * 60_000 }, async () => {
-    const out = mkdtempSync(join(tmpdir(), 'bench-'))
+    const out = join(ROOT, '.bench')
+    const status = gitStatus()
     const committed = join(ROOT, 'slides', 'bench.md')
     const before = (() => {
       try {
@@ -40,9 +45,12 @@ describe('npm run bench', () => {
       }
     })()
     try {
-      const result = await bench('--duration', '0.2', '--connections', '2', '--out', out)
+      const result = await bench('--duration', '0.2', '--connections', '2')
       assert.equal(result.code, 0, `the bench failed:\n${result.stderr}\n${result.stdout}`)
       assert.match(result.stdout, /counting queries/, 'it prints progress while it runs')
+      assert.match(result.stdout, /wrote \.bench\/bench\.md/, 'a learner\'s run writes to .bench/')
+      assert.match(result.stdout, /too short to rank the rows by requests\/s/, 'a 0.2 s run says it cannot rank the rows')
+      assert.equal(gitStatus(), status, 'git status is the same after the bench as before')
 
       const markdown = readFileSync(join(out, 'bench.md'), 'utf8')
       assert.ok(result.stdout.includes(markdown.split('\n')[0]), 'it prints the table at the end')
@@ -109,10 +117,16 @@ describe('npm run bench', () => {
           return undefined
         }
       })()
-      assert.equal(after, before, 'with --out, the committed slides/bench.md must not be touched')
+      assert.equal(after, before, 'the committed slides/bench.md must not be touched without --update-slides')
     } finally {
-      rmSync(out, { recursive: true, force: true })
+      // .bench/ stays: it is the learner's own, and git ignores it.
     }
+  })
+
+  test('--out and --update-slides together are refused: each says where to write', async () => {
+    const result = await bench('--out', tmpdir(), '--update-slides')
+    assert.equal(result.code, 2, result.stderr)
+    assert.match(result.stderr, /give one/)
   })
 
   test('an unknown flag is a clear error and a non-zero exit', async () => {

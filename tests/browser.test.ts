@@ -243,7 +243,7 @@ const stories: Record<number, { name: string; run(scene: Scene): Promise<string>
       const path = (line: string) => `${line.split(' ')[0]} ${new URL(line.split(' ')[1]).pathname}`
       assert.deepEqual(laptop.requests.slice(from).map(path), ['GET /me', 'POST /refresh', 'GET /me'], 'GET /me got 401, then one refresh, then one retry')
       await phone.click('Refresh')
-      assert.match(await phone.status(), /Refreshed/, 'Refresh gets a new pair')
+      assert.match(await phone.status(), /Refreshed[\s\S]*old refresh token still works/, 'Refresh gets a new pair, and the page says what step 03 does: the old refresh token still works')
       await laptop.click('Log out')
       await phone.expectSignedIn('alice@example.com', 'the phone refreshes on its own')
       return 'Step 03: fifteen minutes later both devices refreshed their access tokens; the laptop then logged out.'

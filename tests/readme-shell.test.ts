@@ -4,7 +4,7 @@
 // learner (`curl -i`, not `curl -s` alone). A line that gets a 4xx or 5xx without promising it is a mistake too.
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, test } from 'node:test'
@@ -63,6 +63,7 @@ describe('every README’s shell block runs as written against a fresh npm start
       test(`${label} runs, and every status its comments promise comes back and shows`, async () => {
         const server = await startServer(step, true, { DATABASE_FILE: ':memory:' })
         const folder = mkdtempSync(join(tmpdir(), 'readme-shell-'))
+        mkdirSync(join(folder, '.data')) // as `npm start` makes it in the repo: its database file lives there
         try {
           const port = new URL(server.url).port
           const body = lines
@@ -84,6 +85,9 @@ describe('every README’s shell block runs as written against a fresh npm start
           const errors = run.stderr.split('\n').filter((text) => !/^::|% Total|Dload|^[\s\d:.kMG-]+$/.test(text.replace(/::status \d+::/, '')))
           const output = `\n--- what it printed ---\n${run.stdout.slice(-1200)}\n${errors.join('\n').slice(-800)}`
           assert.equal(run.code, 0, `${readmePath}: the block stops at line ${current} (exit ${run.code}): a command failed, or a variable was never set${output}`)
+          // What the lines leave behind (a cookie jar) goes under .data/, which git ignores: `git status` stays clean.
+          const left = readdirSync(folder).filter((name) => name !== '.data')
+          assert.deepEqual(left, [], `${readmePath}: the block leaves files where git sees them; put them under .data/ (curl -c .data/jar)`)
           for (const line of lines) {
             const statuses = seen.get(line.number) ?? []
             if (line.promised !== undefined && /\bcurl\b/.test(line.text)) {

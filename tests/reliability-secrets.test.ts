@@ -160,6 +160,20 @@ describe('secrets', { concurrency: true }, () => {
     assert.ok(readme.includes(KEY_COMMAND), `README.md should show the command that makes a key: ${KEY_COMMAND}`)
   })
 
+  test('in development with both secrets equal: the server refuses to start too, in every mode', async () => {
+    const env = { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET, DATABASE_FILE: ':memory:' }
+    const { child, exited } = runStart(STEP.name, SOLUTION, env)
+    child.stdout!.on('data', (chunk) => /listening on/.test(String(chunk)) && child.kill('SIGKILL'))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 2 * 60_000) // a hang, not a slow start on a busy machine
+    const exit = await exited
+    clearTimeout(timer)
+    assert.notEqual(exit.code, 0, `with one key for both kinds, only \`typ\` would keep them apart: it must not start:\n${exit.stdout}`)
+    assert.doesNotMatch(exit.stdout, /listening on/, 'it must not listen')
+    assert.match(exit.stderr, /equal/, `the message should say that the secrets are equal, got:\n${exit.stderr}`)
+    assert.match(exit.stderr, /Refusing to start/, 'the message should say that it refuses to start')
+    assert.doesNotMatch(exit.stderr, STACK, `no stack trace, just the sentence:\n${exit.stderr}`)
+  })
+
   test('loadSecrets refuses equal secrets whatever NODE_ENV says', () => {
     const same = randomKey()
     for (const NODE_ENV of [undefined, 'development', 'test', 'production']) {

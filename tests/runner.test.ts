@@ -2,10 +2,15 @@
 // its reason (and npm test stays green), except under CI=true, where the same missing browser fails the
 // run; a starter's failures are each said once, point at their TODO, and carry no library noise.
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { ROOT } from '../lib/steps.ts'
+import { checkNode } from '../scripts/doctor.ts'
+import { learnersStep } from '../scripts/test/workshop.ts'
+
+/** What `git status` shows: nothing a run leaves behind may show there. */
+const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' })
 
 interface Run {
   code: number | null
@@ -40,6 +45,14 @@ describe('npm test, the runner', { concurrency: true }, () => {
     assert.match(run.out, /apt-get install -y chromium/, `…and how to enable it:\n${run.out}`)
     assert.match(run.out, /\n0 passed, 0 failed, 1 skipped\n/, `the last line counts the skip apart:\n${run.out}`)
     assert.doesNotMatch(run.out, /What is off|no test ran/, `a skip is not a failure:\n${run.out}`)
+    assert.equal(run.out.trimEnd().split('\n').at(-1), `Start with steps/${learnersStep()}/README.md`, 'the run ends by saying where to begin')
+  })
+
+  test('on a Node outside the supported lines, npm test says so in its first line, as the doctor does', async () => {
+    const run = await npmTest(['--help'], {})
+    const node = checkNode()
+    if (node.status === 'ok') assert.doesNotMatch(run.out, /⚠/, `Node ${process.versions.node} is supported: no warning:\n${run.out}`)
+    else assert.equal(run.out.split('\n')[0], `⚠ ${node.label}. npm run doctor says what to do.`, `the first line warns:\n${run.out}`)
   })
 
   test('without a browser, under CI=true: the same browser check fails the run, and says why', async () => {
@@ -50,6 +63,7 @@ describe('npm test, the runner', { concurrency: true }, () => {
   })
 
   test("a learner's untouched starter: every failure said once, pointing at its TODO, and not a line from knex", async () => {
+    const status = gitStatus()
     const run = await npmTest(['step-04'], {})
     assert.equal(run.code, 1, `the starter has work left:\n${run.out}`)
     const failures = run.out.match(/^\s+✖ /gm) ?? []
@@ -58,6 +72,8 @@ describe('npm test, the runner', { concurrency: true }, () => {
     assert.match(run.out, /✖ .+\n\s+step-04 TODO\(1\): .+\n\s+→ README\.md → "Exercise 1"/, `the first failure points at its exercise:\n${run.out}`)
     assert.match(run.out, /\(again step-04 TODO\(1\), shown above\)/, `a repeated failure names the TODO it repeats:\n${run.out}`)
     assert.match(run.out, /Look at: step-04 TODO\(1\)/, `the summary names the TODO:\n${run.out}`)
-    assert.match(run.out, new RegExp(`\\n0 passed, ${failures.length} failed\\n`), `the last line counts every failure once:\n${run.out}`)
+    assert.match(run.out, /✔ typechecks \(tsc, as an editor checks it\)/, `the step's folder is typechecked beside the tests:\n${run.out}`)
+    assert.equal(gitStatus(), status, 'npm test -- step-04 leaves git status as it was (its typecheck record goes under .data/)')
+    assert.match(run.out, new RegExp(`\\n\\d passed, ${failures.length} failed\\n`), `the last line counts every failure once:\n${run.out}`)
   })
 })

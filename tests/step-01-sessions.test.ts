@@ -3,10 +3,12 @@ import { describe, test } from 'node:test'
 import { DAY, HOUR } from '../lib/clock.ts'
 import { startApp, TESTS_AT_ONCE } from './harness/app.ts'
 import { cookieTransportTests } from './harness/cookies.ts'
-import { describeReply, expectJsonError, expectSessionCookie, expectStatus } from './harness/expect.ts'
+import { describeReply, expectJsonError, expectSessionCookie, expectStatus, serverErrorsPointAt } from './harness/expect.ts'
 import { expectLoginRefusalsAlike, expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, newAccount, signUp } from './harness/users.ts'
 
 const STEP = 'step-01-sessions'
+// A 500 names the function that threw; this says which TODO each one is.
+serverErrorsPointAt(STEP, { 'sessions.ts#createSession': 'step-01 TODO(1)', 'sessions.ts#findSession': 'step-01 TODO(2)', 'sessions.ts#deleteSession': 'step-01 TODO(3)', 'sessions.ts#deleteAllSessions': 'step-01 TODO(3)' })
 
 describe('step 01 · sessions', { concurrency: TESTS_AT_ONCE }, () => {
   test('register creates a user and answers 201 with its id and email', async (t) => {
@@ -128,6 +130,12 @@ describe('step 01 · sessions', { concurrency: TESTS_AT_ONCE }, () => {
   test('a session expires after 7 days', async (t) => {
     const app = await startApp(t, STEP)
     const { device } = await signUp(app)
+    const session = await app.db('sessions').first()
+    assert.equal(
+      Number(session?.expires_at),
+      app.clock.now() + 7 * DAY,
+      `the session row says expires_at ${session?.expires_at}, not the app clock's now + 7 days: step-01 TODO(1) sets it from clock.now() (Date.now() ignores the clock that the app, and these tests, use)`,
+    )
     app.clock.advance(7 * DAY - HOUR)
     expectStatus(await device.me(), 200, 'the session should still work within 7 days')
     app.clock.advance(2 * HOUR)

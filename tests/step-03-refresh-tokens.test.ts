@@ -1,22 +1,47 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { SECOND } from '../lib/clock.ts'
-import { startApp, TESTS_AT_ONCE } from './harness/app.ts'
+import { join } from 'node:path'
+import { epochSeconds, SECOND } from '../lib/clock.ts'
+import { newSecrets, startApp, targetDir, TestClock, TESTS_AT_ONCE } from './harness/app.ts'
 import { refreshTokenBasics } from './harness/refresh-token-basics.ts'
-import { expectJsonError, expectStatus } from './harness/expect.ts'
+import { decodeJwt, describeReply, expectJsonError, expectNoServerError, expectStatus, serverErrorsPointAt } from './harness/expect.ts'
 import { expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, signUp } from './harness/users.ts'
 
 const STEP = 'step-03-refresh-tokens'
+// A 500 names the function that threw; this says which TODO each one is.
+serverErrorsPointAt(STEP, { 'tokens.ts#signRefreshToken': 'step-03 TODO(1)', 'tokens.ts#verifyRefreshToken': 'step-03 TODO(2)', 'routes.ts': 'step-03 TODO(3)' })
 
 describe('step 03 · refresh tokens', { concurrency: TESTS_AT_ONCE }, () => {
-  refreshTokenBasics(STEP)
+  refreshTokenBasics(STEP, { signsRefresh: 'step-03 TODO(1)' })
+
+  // Exercise 1 on its own: signRefreshToken for a login that is not new. Through HTTP only a rotation (Exercise 3)
+  // signs one, so `expiresIn` (counted from now) would pass every check until then.
+  test('a refresh token signed for a login 29 days old expires by auth_time + 30 days, not 30 days from now', async () => {
+    const { signRefreshToken } = await import(join(targetDir(STEP), 'tokens.ts'))
+    const clock = new TestClock()
+    const auth_time = epochSeconds(clock) - 29 * 24 * 3600
+    let token: string
+    try {
+      token = signRefreshToken({ secrets: newSecrets(), clock }, { id: 1, email: 'alice@example.com', password_hash: '' }, { auth_time })
+    } catch (err: any) {
+      if (err instanceof NotImplemented) throw err
+      assert.fail(`signRefreshToken threw ${err?.name}: ${err?.message}: step-03 TODO(1) (jsonwebtoken takes exp in the claims or expiresIn in the options, never both: here exp, from login.auth_time)`)
+    }
+    const claims = decodeJwt(token)
+    const days = (claims.exp - auth_time) / 86400
+    assert.ok(
+      claims.exp <= auth_time + 30 * 24 * 3600,
+      `signed for a login 29 days old, the refresh token expires ${days} days after that login: step-03 TODO(1) counts exp from login.auth_time (jsonwebtoken's expiresIn counts from now, so every rotation would add 30 days)`,
+    )
+    assert.ok(claims.exp > epochSeconds(clock), `the login has a day left, but the token expires ${days} days after it: step-03 TODO(1)`)
+  })
 
   test('logout-all is impossible here, 501: nothing on the server knows the refresh tokens', async (t) => {
     const app = await startApp(t, STEP)
     const { device } = await signUp(app)
     const reply = await device.logoutAll()
     expectJsonError(reply, 501)
-    assert.match(reply.error!, /impossible|cannot/i, 'the error should say why logout-all cannot work here')
+    assert.match(reply.error!, /impossible|cannot/i, `the error should say why logout-all cannot work here: ${describeReply(reply)}`)
   })
 
   test('a password change answers a fresh pair; the caller stays logged in', async (t) => {
@@ -89,6 +114,7 @@ describe('step 03 · refresh tokens', { concurrency: TESTS_AT_ONCE }, () => {
     const signedIn: boolean[] = []
     for (const tab of tabs) signedIn.push((await tab.me()).status === 200)
     const replay = await used.refresh()
+    expectNoServerError(...raced, replay)
     const raceLoggedOut = signedIn.every((alive) => !alive)
     const usedStillWorks = replay.status === 200
     assert.ok(

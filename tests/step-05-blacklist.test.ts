@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { DAY, MINUTE } from '../lib/clock.ts'
-import { startApp, TESTS_AT_ONCE } from './harness/app.ts'
+import { join } from 'node:path'
+import { DAY, epochSeconds, MINUTE } from '../lib/clock.ts'
+import { startApp, targetDir, TESTS_AT_ONCE } from './harness/app.ts'
 import { refreshTokenBasics } from './harness/refresh-token-basics.ts'
-import { decodeJwt, describeReply, expectJsonError, expectStatus } from './harness/expect.ts'
+import { decodeJwt, describeReply, expectJsonError, expectStatus, serverErrorsPointAt } from './harness/expect.ts'
 import { expectPasswordChanged, expectPasswordUnchanged, logInAnotherDevice, signUp } from './harness/users.ts'
 
 const STEP = 'step-05-blacklist'
+// A 500 names the function that threw; this says which TODO each one is.
+serverErrorsPointAt(STEP, { 'schema.ts': 'step-05 TODO(1)', 'tokens.ts#signAccessToken': 'step-05 TODO(2)', 'blacklist.ts#consumeRefreshToken': 'step-05 TODO(3)', 'routes.ts#requireAccessToken': 'step-05 TODO(4)', 'blacklist.ts#revokeFamily': 'step-05 TODO(5)', 'routes.ts': 'step-05 TODO(6)', 'blacklist.ts#pruneExpired': 'step-05 TODO(7)' })
 
 describe('step 05 · blacklist', { concurrency: TESTS_AT_ONCE }, () => {
   refreshTokenBasics(STEP)
@@ -35,6 +38,29 @@ describe('step 05 · blacklist', { concurrency: TESTS_AT_ONCE }, () => {
     const row = await app.db('revoked_tokens').where({ jti }).first()
     assert.ok(row, 'step-05 TODO(3): after /refresh, revoked_tokens holds the used refresh token\'s jti')
     assert.equal(Number(row.expires_at), exp * 1000, 'step-05 TODO(3): expires_at is the token\'s exp, in milliseconds: the row can go when the token would have expired')
+  })
+
+  // Exercise 3 on its own, and the race itself: ten uses of one token at once, straight at consumeRefreshToken.
+  // A SELECT first lets several find no row before any INSERT lands; only the primary key picks one winner.
+  test('ten uses of one refresh token at once: consumeRefreshToken answers true once and false nine times, and never throws', async (t) => {
+    const app = await startApp(t, STEP)
+    const { consumeRefreshToken } = await import(join(targetDir(STEP), 'blacklist.ts'))
+    const claims = { sub: '1', jti: 'one-token-used-ten-times', exp: epochSeconds(app.clock) + 3600, iat: epochSeconds(app.clock), sid: 'a-login', ver: 0, auth_time: epochSeconds(app.clock) }
+    const deps = { db: app.db, clock: app.clock, secrets: app.secrets }
+    const answers = await Promise.allSettled(Array.from({ length: 10 }, () => consumeRefreshToken(deps, claims)))
+    const thrown = answers.find((answer) => answer.status === 'rejected')
+    if (thrown) {
+      const err = thrown.reason
+      assert.ok(
+        err instanceof NotImplemented,
+        `consumeRefreshToken threw ${err?.code ?? err?.name}: "${String(err?.message).split('\n')[0]}" when ten uses of one token came at once. ` +
+          'A read first (is the jti there?) lets several find nothing, and then their INSERTs collide: insert first, and answer false when ' +
+          'isUniqueViolation(err) says the primary key refused it: step-05 TODO(3)',
+      )
+      assert.fail(err.message)
+    }
+    const wins = answers.filter((answer) => answer.status === 'fulfilled' && answer.value === true).length
+    assert.equal(wins, 1, `${wins} of ten uses of one token at once were let through: exactly one may win, and only the primary key can pick it (insert, never read then write): step-05 TODO(3)`)
   })
 
   test('rotation keeps the login: the new pair names the same sid and auth_time', async (t) => {
@@ -171,7 +197,11 @@ describe('step 05 · blacklist', { concurrency: TESTS_AT_ONCE }, () => {
     const replies = await Promise.all(racers.map((racer) => racer.refresh()))
     const statuses = replies.map((reply) => reply.status)
     const failed = replies.find((reply) => reply.status >= 500)
-    assert.ok(!failed, `no request may fail with 5xx; got ${statuses.join(', ')}${failed ? `: ${describeReply(failed)}` : ''}`)
+    assert.ok(
+      !failed,
+      `no request may fail with 5xx; got ${statuses.join(', ')}${failed ? `: ${describeReply(failed)}` : ''}. ` +
+        'In a race, a 500 is most often a read, then a write: several requests found no row, and then their INSERTs collided. Insert first, and let the primary key refuse the others',
+    )
     const wins = statuses.filter((status) => status === 200).length
     assert.ok(wins === 1, `exactly one request may win, but ${wins} did (statuses ${statuses.join(', ')}): insert and let the primary key decide, never read then write (step-05 TODO(3))`)
     const losses = statuses.filter((status) => status === 401).length

@@ -47,6 +47,33 @@ describe('TODO messages, one form everywhere', () => {
     })
   }
 
+  test('every function a suite names for a 500 (serverErrorsPointAt) holds that TODO in its starter', () => {
+    const problems: string[] = []
+    for (const step of STEPS) {
+      const suite = `tests/${step}.test.ts`
+      if (!existsSync(join(ROOT, suite)) || !existsSync(join(ROOT, 'steps', step))) continue
+      const call = /serverErrorsPointAt\(STEP, \{([^}]*)\}\)/.exec(read(suite))
+      if (!call) {
+        problems.push(`${suite} does not say which TODO each starter function belongs to (serverErrorsPointAt)`)
+        continue
+      }
+      for (const [, file, fn, n] of call[1].matchAll(/'([\w.-]+\.ts)(?:#(\w+))?': 'step-\d+ TODO\((\d+)\)'/g)) {
+        const path = join(ROOT, 'steps', step, file)
+        if (!existsSync(path)) {
+          problems.push(`${suite}: steps/${step}/${file} does not exist`)
+          continue
+        }
+        const text = readFileSync(path, 'utf8')
+        const start = fn ? text.search(new RegExp(`function ${fn}\\b`)) : 0
+        // A function runs to the next top-level declaration.
+        const body = fn ? text.slice(start).split(/\n(?=export |function |async function )/)[0] : text
+        if (start === -1) problems.push(`${suite}: steps/${step}/${file} has no function ${fn}`)
+        else if (!new RegExp(`// TODO\\(${n}\\)`).test(body)) problems.push(`${suite}: ${file}${fn ? `#${fn}` : ''} holds no TODO(${n}) marker`)
+      }
+    }
+    assert.deepEqual(problems, [], problems.join('\n'))
+  })
+
   test('the shared test helpers name no TODO number: the numbers differ from step to step', () => {
     // Comments may speak of TODO(1) in general; what a test says (its strings) may not name one.
     const said = (text: string) => text.split('\n').filter((line) => !/^\s*(\/\/|\/?\*)/.test(line)).join('\n')

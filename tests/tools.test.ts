@@ -3,7 +3,7 @@
 // the commands read WORKSHOP_ROOT, and the tests point it at temporary copies.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -94,6 +94,19 @@ describe('tools', { concurrency: true }, () => {
       assert.ok(stdout.split('\n').length < 20, 'a screenful at most')
     })
 
+    test('the current step is where the learner works: after the step edited last, once it is green, not the first unfinished one', async () => {
+      const [, , THREE] = STEPS
+      const root = tempWorkshop({ starters: [ONE, THREE], finished: [TWO], suites: [ONE, TWO, THREE] })
+      // A learner who began at step 02: its files changed after the checkout, step 01's never did.
+      const later = new Date(Date.now() + 60_000)
+      for (const file of readdirSync(join(root, 'steps', TWO))) utimesSync(join(root, 'steps', TWO, file), later, later)
+      const { code, stdout, stderr } = await run('progress', [], { WORKSHOP_ROOT: root })
+      assert.equal(code, 0, stderr)
+      assert.doesNotMatch(stdout, /01 sessions.*← you are here/, `step 01 was never begun:\n${stdout}`)
+      assert.match(stdout, /▶ 03 refresh tokens.*← you are here/, `step 02 is green, so the learner is on step 03:\n${stdout}`)
+      assert.match(stdout, /Next: read steps\/step-03-refresh-tokens\/README\.md/)
+    })
+
     test('a step or an unknown flag gets a clear message and exit 2', async () => {
       const flag = await run('progress', ['--verbose'])
       assert.equal(flag.code, 2)
@@ -127,6 +140,21 @@ describe('tools', { concurrency: true }, () => {
       assert.equal(fallback.code, 0)
       assert.match(fallback.stdout, /--- a\/steps\/step-02-jwt\/routes\.ts\n\+\+\+ b\/solutions\/step-02-jwt\/routes\.ts\n@@/)
       assert.doesNotMatch(fallback.stdout, /^(diff|---|\+\+\+) .*(README|notes\.test|data\.json)|\x1b\[/m)
+    })
+
+    test('the starter\'s TODO comments left in a finished file are not shown as differences, and the run says so', async () => {
+      const left = tempWorkshop({ finished: [ONE], solutions: [ONE] })
+      const file = join(left, 'steps', ONE, 'sessions.ts')
+      const text = readFileSync(file, 'utf8').replace(
+        /(export async function findSession[^\n]*\n)/,
+        '$1  // TODO(2): find the session row with this id that has not expired yet (undefined if there is none).\n  //          README.md → "Exercise 2" has hints.\n',
+      )
+      writeFileSync(file, text)
+      const { code, stdout } = await run('diff', ['01'], { WORKSHOP_ROOT: left })
+      assert.equal(code, 0)
+      assert.match(stdout, /steps\/step-01-sessions matches the solution/, `only the leftover TODO comment differs:\n${stdout}`)
+      assert.match(stdout, /2 lines of the starter's TODO\(n\) comments that you left in place are not shown/)
+      assert.ok(!existsSync(join(left, '.data')) || readdirSync(join(left, '.data')).length === 0, 'the scratch copies are gone')
     })
 
     test('a finished step matches the solution', async () => {

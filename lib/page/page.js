@@ -342,7 +342,7 @@ const actions = {
     if (!tokens) return say('Log in first: there is no refresh token in this page\'s localStorage.')
     await refreshTokens(tokens)
     showCredential()
-    say('Refreshed: a new access token and a new refresh token; the old refresh token is spent.')
+    say(refreshedSentence())
   },
 
   async logout() {
@@ -377,6 +377,18 @@ async function endDevice(id) {
   say(answer.ok ? 'Ended that device: its next request will be refused.' : errorOf(answer))
   await showDevices()
   $('devices-heading').focus() // the button that had the focus is gone
+}
+
+/**
+ * What a refresh did to the old refresh token, as this step does it: steps 03 and 04 leave it working (their
+ * lesson, and their gap), step 05 on marks it used.
+ */
+function refreshedSentence() {
+  const step = Number(/^step-(\d+)/.exec(features.name ?? '')?.[1])
+  const got = 'Refreshed: a new access token and a new refresh token'
+  if (step === 3 || step === 4) return `${got}. The old refresh token still works until it expires: nothing on the server marks it used (step 05 does).`
+  if (step >= 5) return `${got}; the old refresh token is spent: presented again, it ends this login.`
+  return `${got}.`
 }
 
 /** Runs one button's work; a refused refresh signs this device out, and says why. */

@@ -1,9 +1,11 @@
 // The learner's `npm test -- step-04`: one suite, readable output, and a watch mode.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { watch as watchFolder, type FSWatcher } from 'node:fs'
-import { join, relative } from 'node:path'
+import { basename, join, relative } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ROOT } from '../../lib/steps.ts'
+import { todoOfFunction } from '../../tests/harness/expect.ts'
+import { startTypecheck, typecheckTest } from './typecheck.ts'
 
 export interface LearnerSuite {
   file: string
@@ -13,10 +15,12 @@ export interface LearnerSuite {
 
 const LEARNER_REPORTER = join(ROOT, 'scripts', 'reporters', 'learner.mjs')
 
+const SUITE_ENTRY = join(ROOT, 'scripts', 'test', 'suite-entry.ts')
+
 function start(suite: LearnerSuite): ChildProcess {
   console.log(`Testing ${suite.label} with ${relative(ROOT, suite.file)}\n`)
-  const args = ['--import', 'tsx', `--test-reporter=${LEARNER_REPORTER}`, suite.file]
-  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...suite.env }, stdio: 'inherit' })
+  const args = ['--import', 'tsx', `--test-reporter=${LEARNER_REPORTER}`, SUITE_ENTRY]
+  return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...suite.env, WORKSHOP_SUITE_FILE: suite.file }, stdio: 'inherit' })
 }
 
 export function runLearnerSuite(suite: LearnerSuite): Promise<number> {
@@ -33,7 +37,19 @@ export const reportsAsLearner = () => process.execArgv.some((arg) => arg.startsW
 export async function runLearnerSuiteHere(suite: LearnerSuite): Promise<void> {
   console.log(`Testing ${suite.label} with ${relative(ROOT, suite.file)}\n`)
   Object.assign(process.env, suite.env)
-  await import(pathToFileURL(suite.file).href)
+  await runSuiteWithTypecheck(suite.file, suite.env.WORKSHOP_TARGET)
+}
+
+/**
+ * Imports the suite; for a step folder, tsc checks it meanwhile in a child process (WORKSHOP_TYPECHECK=0 leaves
+ * it out, to measure what it costs), and its answer is a test after the suite's.
+ */
+export async function runSuiteWithTypecheck(file: string, stepFolder: string | undefined): Promise<void> {
+  const check = stepFolder && process.env.WORKSHOP_TYPECHECK !== '0' ? startTypecheck(stepFolder) : undefined
+  await import(pathToFileURL(file).href)
+  // Declared at once, with nothing awaited first: the suite's tests are already running, and a test declared
+  // after the last of them has finished would never be reported.
+  if (check) typecheckTest(check, (name, fn) => todoOfFunction(basename(file), name, fn))
 }
 
 /**

@@ -33,6 +33,9 @@ export class TestClock implements Clock {
 }
 
 export interface TestApp {
+  /** The suite's step, and the folder this app serves (a later solution, or a scratch copy, may stand in). */
+  step: StepName
+  dir: string
   url: string
   db: Database
   clock: TestClock
@@ -77,7 +80,8 @@ export const TEST_POOL_SIZE = 4
 export const TESTS_AT_ONCE = postgresUrl() ? 8 : true
 
 export async function startApp(t: TestContext | undefined, step: StepName, options: StartOptions = {}): Promise<TestApp> {
-  const loaded = await loadStep(options.dir ?? targetDir(step))
+  const dir = options.dir ?? targetDir(step)
+  const loaded = await loadStep(dir)
   // Made here, dropped in close(): unless the caller brought its own file or database.
   const own = options.databaseFile || options.database ? undefined : await freshDatabase('memory', step.slice(0, 7))
   const location = options.databaseFile ?? (options.database ?? own!).location
@@ -98,6 +102,8 @@ export async function startApp(t: TestContext | undefined, step: StepName, optio
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
 
   const app: TestApp = {
+    step,
+    dir,
     url,
     db,
     clock,

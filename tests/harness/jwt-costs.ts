@@ -11,6 +11,7 @@ import type { StepName } from '../../lib/steps.ts'
 import { TOKEN_TYPES } from '../../lib/token-types.ts'
 import { startApp, type StartOptions, type TestApp } from './app.ts'
 import type { Device } from './device.ts'
+import { expectNoServerError } from './expect.ts'
 
 /**
  * An access token minted by whoever holds ACCESS_TOKEN_SECRET, with nothing else from the server: every
@@ -83,13 +84,16 @@ export function follow(device: Device, app: TestApp): Device {
 export async function stillSignedIn(device: Device): Promise<{ signedIn: boolean; refreshes: number; statuses: number[] }> {
   const statuses: number[] = []
   const me = await device.me()
+  expectNoServerError(me)
   statuses.push(me.status)
   if (me.status === 200) return { signedIn: true, refreshes: 0, statuses }
   if (!device.refreshToken) return { signedIn: false, refreshes: 0, statuses }
   const refreshed = await device.refresh()
+  expectNoServerError(refreshed)
   statuses.push(refreshed.status)
   if (refreshed.status !== 200) return { signedIn: false, refreshes: 1, statuses }
   const again = await device.me()
+  expectNoServerError(again)
   statuses.push(again.status)
   return { signedIn: again.status === 200, refreshes: 1, statuses }
 }

@@ -1,5 +1,7 @@
 // Test users: unique emails, and a device already logged in.
 import assert from 'node:assert/strict'
+import { basename } from 'node:path'
+import type { StepName } from '../../lib/steps.ts'
 import type { TestApp } from './app.ts'
 import type { Device, Reply } from './device.ts'
 import { expectJsonError, expectStatus } from './expect.ts'
@@ -16,12 +18,27 @@ export function newAccount(name = 'alice'): Account {
   return { email: `${name}${counter}@example.com`, password: `correct horse battery ${name}` }
 }
 
+// What a suite checks after every login of its helpers: a wrong write at login (a raw token stored instead of its
+// hash) otherwise shows only later, as a read that fails, and points at the read's TODO.
+const loginChecks = new Map<string, (app: TestApp, device: Device) => Promise<void>>()
+
+/** Runs `check` after each login that signUp and logInAnotherDevice make, on the step's own folder (or a copy of it). */
+export function checkEachLogin(step: StepName, check: (app: TestApp, device: Device) => Promise<void>): void {
+  loginChecks.set(step, check)
+}
+
+async function afterLogin(app: TestApp, device: Device): Promise<void> {
+  const check = loginChecks.get(app.step)
+  if (check && basename(app.dir).includes(app.step.slice(0, 7))) await check(app, device)
+}
+
 /** Registers a new account and logs one device in with it. */
 export async function signUp(app: TestApp, name = 'alice', deviceName = `${name}'s laptop`): Promise<Account & { device: Device }> {
   const account = newAccount(name)
   const device = app.device(deviceName)
   expectStatus(await device.register(account.email, account.password), 201, 'does POST /register create the user?')
   expectStatus(await device.login(account.email, account.password), 200, 'does POST /login check the password and answer 200?')
+  await afterLogin(app, device)
   return { ...account, device }
 }
 
@@ -29,6 +46,7 @@ export async function signUp(app: TestApp, name = 'alice', deviceName = `${name}
 export async function logInAnotherDevice(app: TestApp, account: Account, deviceName = 'phone'): Promise<Device> {
   const device = app.device(deviceName)
   expectStatus(await device.login(account.email, account.password), 200, 'does POST /login answer 200?')
+  await afterLogin(app, device)
   return device
 }
 

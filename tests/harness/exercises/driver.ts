@@ -10,6 +10,7 @@ const [suite, ...dirs] = process.argv.slice(2)
 for (const [index, dir] of dirs.entries()) {
   test(`::copy ${index}::`, () => {
     process.env.WORKSHOP_TARGET = dir
+    process.stderr.write(`::copy ${index}::\n`) // what the app prints (a 500's line) belongs to the copy after the last marker
   })
   await import(`${pathToFileURL(suite).href}?copy=${index}`)
 }
