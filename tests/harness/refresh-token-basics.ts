@@ -35,7 +35,7 @@ export function refreshTokenBasics(STEP: StepName, { signsRefresh }: { signsRefr
       const access = decodeJwt(reply.body.accessToken)
       const refresh = decodeJwt(reply.body.refreshToken)
       assert.equal(access.exp - access.iat, 15 * 60, 'the access token should live 15 minutes')
-      assert.equal(refresh.exp - refresh.iat, SEVEN_DAYS, `a refresh token should live 7 days unused (RFC 9700 §4.14.2): ${POLICY}`)
+      assert.equal(refresh.exp - refresh.iat, SEVEN_DAYS, `a refresh token should live 7 days unused (RFC 9700 §4.14.2): ${signing} signs ${POLICY}`)
       assert.equal(typOf(reply.body.accessToken), 'access+jwt', 'the access token says what it is: header typ access+jwt (TOKEN_TYPES.access)')
       assert.equal(typOf(reply.body.refreshToken), 'refresh+jwt', 'the refresh token says what it is: header typ refresh+jwt')
       assert.equal(refresh.auth_time, refresh.iat, 'the refresh token carries `auth_time`, the time of the login (now, at a login)')
@@ -104,7 +104,7 @@ export function refreshTokenBasics(STEP: StepName, { signsRefresh }: { signsRefr
       app.clock.advance(7 * DAY - MINUTE)
       expectStatus(await early.refresh(), 200, 'a refresh token should still work a minute before its 7 days are over')
       app.clock.advance(MINUTE)
-      expectJsonError(await device.refresh(), 401, `a refresh token unused for 7 days must be refused (RFC 9700 §4.14.2): ${POLICY}`)
+      expectJsonError(await device.refresh(), 401, `a refresh token unused for 7 days must be refused (RFC 9700 §4.14.2): ${signing} signs ${POLICY}`)
     })
 
     test('a refresh token used every 6 days lives until 30 days after the login, and not a second more', async (t) => {
