@@ -7,6 +7,7 @@ import type { Database, Migration } from './db.ts'
 import { jsonBody, jsonErrors } from './http.ts'
 import { pageRoutes, securityHeaders, stepFeatures } from './page.ts'
 import type { Passwords } from './passwords.ts'
+import type { IssuerSettings } from './signing-keys.ts'
 
 /** What a step's routes are given: nothing global, so tests can swap the clock, the database and the hash cost. */
 export interface AppDeps {
@@ -14,6 +15,8 @@ export interface AppDeps {
   clock: Clock
   passwords: Passwords
   secrets: Secrets
+  /** Step 07: the app as an issuer of tokens for other services (its URL, audiences and signing keys). */
+  issuer?: IssuerSettings
 }
 
 /** A step is its schema (schema.ts) and its routes (routes.ts), with the guards that run before any body is read. */

@@ -5,6 +5,7 @@ import { systemClock } from './clock.ts'
 import { loadSecrets } from './config.ts'
 import { openDatabase } from './db.ts'
 import { createPasswords, OWASP_SCRYPT, type ScryptParams } from './passwords.ts'
+import type { IssuerSettings } from './signing-keys.ts'
 import { loadStep, ROOT } from './steps.ts'
 
 export interface ServeOptions {
@@ -17,6 +18,10 @@ export interface ServeOptions {
   host?: string
   /** The scrypt cost; OWASP's unless given. The benchmark, which never measures a hash, passes a cheap one. */
   scrypt?: ScryptParams
+  /** Step 07: the app issues tokens for services. An empty `url` becomes http://localhost:<port> once listening. */
+  issuer?: IssuerSettings
+  /** Runs first when SIGTERM or SIGINT stops the server (step 07 stops its service there). */
+  onStop?: () => Promise<void>
 }
 
 /** TRUST_PROXY=1 trusts X-Forwarded-Proto and X-Forwarded-Host; any other value is a typo that would silently trust nothing. */
@@ -27,13 +32,13 @@ export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
   throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
 }
 
-export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT }: ServeOptions) {
+export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT, issuer, onStop }: ServeOptions) {
   const secrets = loadSecrets()
   const settings = { trustProxy: readTrustProxy(), production: process.env.NODE_ENV === 'production' }
   const step = await loadStep(dir)
   const location = databaseUrl ?? databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`
   const db = await openDatabase(location, step.migrations)
-  const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt), secrets }, settings)
+  const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt), secrets, issuer }, settings)
 
   const server = host ? app.listen(port, host) : app.listen(port)
   // Behind a load balancer, idle keep-alive connections must be closed by the balancer, not by us: with
@@ -47,11 +52,12 @@ export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host,
   })
   const address = server.address()
   const actualPort = typeof address === 'object' && address ? address.port : port
+  if (issuer && !issuer.url) issuer.url = `http://localhost:${actualPort}`
   const stop = async (signal: string) => {
     console.log(`${signal}: closing the server and the database`)
     server.close()
     server.closeAllConnections()
-    await db.destroy()
+    await Promise.all([db.destroy(), onStop?.()])
     process.exit(0)
   }
   process.once('SIGTERM', () => void stop('SIGTERM'))

@@ -63,6 +63,7 @@ const LABELS: Record<StepName, string> = {
   'step-04-refresh-token-version': '04 token version',
   'step-05-blacklist': '05 blacklist',
   'step-06-sessions-revisited': '06 sessions revisited',
+  'step-07-service-tokens': '07 service tokens',
 }
 const CEILING_DIR = join(ROOT, 'scripts', 'bench', 'ceiling')
 const CEILING_LABEL = 'ceiling: no auth'
