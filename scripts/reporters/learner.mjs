@@ -24,7 +24,11 @@ export function explain(message, file) {
   return text
 }
 
+/** `cost (stays): …`: a price that no later step removes (step 07). Shown as a cost, never as a failure or a gap. */
+export const COST = /^cost \(stays\): /
+
 export default async function* learner(source) {
+  let costs = 0
   let passed = 0
   let failed = 0
   let skipped = 0
@@ -45,6 +49,11 @@ export default async function* learner(source) {
         }
         if (data.details?.type === 'suite') break
         passed++
+        if (COST.test(data.name)) {
+          costs++
+          yield `${indent}${yellow('◆')} ${data.name}\n`
+          break
+        }
         yield `${indent}${green('✔')} ${data.name}\n`
         break
       case 'test:fail': {
@@ -82,6 +91,7 @@ export default async function* learner(source) {
   }
   yield '\n'
   if (todos.size > 0) yield `${bold('Look at:')} ${[...todos].sort().join(', ')} (the failing tests point there)\n`
+  if (costs > 0) yield `${yellow('◆')} ${costs} cost${costs > 1 ? 's' : ''} that stay${costs > 1 ? '' : 's'}: shown by passing tests, the price of the design, not failures\n`
   const counts = `${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`
   yield `${failed === 0 ? green(counts) : `${passed} passed, ${red(`${failed} failed`)}${skipped ? `, ${skipped} skipped` : ''}`}\n`
 }
