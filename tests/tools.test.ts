@@ -275,7 +275,7 @@ describe('tools', { concurrency: true }, () => {
   })
 
   describe('npm run doctor', { concurrency: true }, () => {
-    /** A workshop whose six steps have every file doctor looks for (empty files will do). */
+    /** A workshop whose steps have every file doctor looks for (empty files will do). */
     function completeWorkshop() {
       const root = mkdtempSync(join(tmpdir(), 'workshop-doctor-'))
       temps.push(root)
@@ -353,7 +353,7 @@ describe('tools', { concurrency: true }, () => {
       assert.equal(code, 0, stdout)
       // On a Node past its end of life (20, still the CI machine's own) the Node line is a warning, not a failure.
       assert.match(stdout, /[✔⚠] Node .*\n(.*→.*\n)*.*✔ the dependencies are installed\n.*✔ the sqlite3 binding loads/)
-      assert.match(stdout, /✔ all 6 steps are complete/)
+      assert.match(stdout, new RegExp(`✔ all ${STEPS.length} steps are complete`))
       assert.match(stdout, /All good\. Start with steps\/step-01-sessions\/README\.md/)
     })
 
@@ -366,7 +366,7 @@ describe('tools', { concurrency: true }, () => {
         const { code, stdout } = await run('doctor', [], { WORKSHOP_ROOT: root, PORT: String(port) })
         assert.equal(code, 1, stdout)
         assert.match(stdout, new RegExp(`✖ port ${port} \\(from PORT\\) is already in use\\n\\s+→ .*Ctrl-C`))
-        assert.match(stdout, /✖ 2 of 6 steps are incomplete\n\s+→ step-01-sessions lacks tests\/step-01-sessions\.test\.ts\n/)
+        assert.match(stdout, new RegExp(`✖ 2 of ${STEPS.length} steps are incomplete\\n\\s+→ step-01-sessions lacks tests/step-01-sessions\\.test\\.ts\\n`))
         assert.match(stdout, /step-02-jwt lacks steps\/…\/README\.md/)
         assert.match(stdout, /git checkout -- <path>/)
         assert.match(stdout, /2 things to fix/)
