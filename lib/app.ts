@@ -41,12 +41,15 @@ export function createApp(step: Step, deps: AppDeps, { trustProxy = false, produ
   // trust them only when a proxy in front overwrites them.
   const app = new Koa({ proxy: trustProxy, env: production ? 'production' : 'development' })
   app.silent = true // jsonErrors logs what is unexpected; Koa need not print 4xx errors too
-  app.use(securityHeaders())
+  // Step 07: the page calls the reports service, on its own origin; the policy lets it connect there and nowhere else.
+  const service = () => (deps.issuer?.serviceUrl ? { name: deps.issuer.audiences[0], url: deps.issuer.serviceUrl } : undefined)
+  app.use(securityHeaders(() => (deps.issuer?.serviceUrl ? [new URL(deps.issuer.serviceUrl).origin] : [])))
   app.use(jsonErrors())
   app.use(noNulInPath())
   for (const guard of step.guards ?? []) app.use(guard)
   const router = step.routes(deps)
-  app.use(pageRoutes(stepFeatures(router, step.name))) // GET / : the app in a browser (lib/page/)
+  const features = stepFeatures(router, step.name)
+  app.use(pageRoutes(features, () => (features.token ? service() : undefined))) // GET / : the app in a browser (lib/page/)
   app.use(jsonBody())
   app.use(router.routes())
   app.use(router.allowedMethods())

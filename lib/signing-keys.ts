@@ -15,6 +15,8 @@ export interface IssuerSettings {
   /** The services it mints tokens for (SERVICE_NAME): each token's `aud`. */
   audiences: string[]
   keys: SigningKey[]
+  /** Where the reports service listens, for the page to call it (npm start knows once the service is up). */
+  serviceUrl?: string
 }
 
 /** A kid is a short name, never a path, a URL or SQL: services refuse any other form. */

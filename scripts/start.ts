@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
 import { serve } from '../lib/server.ts'
 import { serveService } from '../lib/service/server.ts'
-import { loadSigningKeys, readIssuer, readServiceName } from '../lib/signing-keys.ts'
+import { loadSigningKeys, readIssuer, readServiceName, type IssuerSettings } from '../lib/signing-keys.ts'
 import { resolveStep, stepDir, stepExists, UnknownStepError } from '../lib/steps.ts'
 
 function readPort(name: string, fallback: number): number {
@@ -70,9 +70,11 @@ try {
     const databaseUrl = process.env.DATABASE_URL || undefined
     if (databaseUrl && !isPostgresUrl(databaseUrl)) throw new UnknownStepError('DATABASE_URL must look like postgres://user:password@host:port/database.')
     console.log(`serving ${flavour}/${name}${databaseUrl ? ` on PostgreSQL (${redactedUrl(databaseUrl)})` : ''}`)
-    const issuer = hasService
+    const issuer: IssuerSettings | undefined = hasService
       ? { url: process.env.ISSUER ? readIssuer(process.env, port) : '', audiences: [readServiceName()], keys: loadSigningKeys() }
       : undefined
+    // --app: the service runs elsewhere, by default on PORT+1 of this host, where the page will call it.
+    if (issuer && values.app && port !== 0) issuer.serviceUrl = `http://localhost:${readPort('SERVICE_PORT', port + 1)}`
     let child: ChildProcess | undefined
     const started = await serve({
       dir,
@@ -89,6 +91,9 @@ try {
       const servicePort = readPort('SERVICE_PORT', port === 0 ? 0 : started.port + 1)
       const args = [positionals[0], ...(values.solution ? ['--solution'] : [])]
       child = startServiceChild(args, { ...process.env, PORT: String(started.port), ISSUER: issuer.url, SERVICE_PORT: String(servicePort) })
+      child.on('message', (message: { serviceListening?: number }) => {
+        if (message.serviceListening) issuer.serviceUrl = `http://localhost:${message.serviceListening}`
+      })
     }
   }
 } catch (err: any) {

@@ -145,6 +145,7 @@ export async function serveService({ dir, port, host, issuer, name }: ServeServi
   process.once('SIGINT', () => void stop('SIGINT'))
   // Started by `npm start` with a channel to it: when that process goes, so does the service.
   if (process.connected) process.once('disconnect', () => void stop('npm start went away'))
+  process.send?.({ serviceListening: actualPort }) // npm start tells the app's page where the service is
   console.log(`service listening on http://localhost:${actualPort}`)
   console.log(`  the ${name} service accepts tokens of ${issuer}, with the keys of ${issuer}/.well-known/jwks.json`)
   return { server, port: actualPort }
