@@ -1,11 +1,12 @@
 // `npm start`: one step's app on a real port, with a SQLite file or PostgreSQL, until Ctrl-C or SIGTERM.
-import { basename } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
 import { loadSecrets } from './config.ts'
 import { openDatabase } from './db.ts'
 import { createPasswords, OWASP_SCRYPT, type ScryptParams } from './passwords.ts'
-import type { IssuerSettings } from './signing-keys.ts'
+import { loadSigningKeys, readIssuer, readServiceName, type IssuerSettings } from './signing-keys.ts'
 import { loadStep, ROOT } from './steps.ts'
 
 export interface ServeOptions {
@@ -18,7 +19,10 @@ export interface ServeOptions {
   host?: string
   /** The scrypt cost; OWASP's unless given. The benchmark, which never measures a hash, passes a cheap one. */
   scrypt?: ScryptParams
-  /** Step 07: the app issues tokens for services. An empty `url` becomes http://localhost:<port> once listening. */
+  /**
+   * Step 07: the app issues tokens for services. Unless given, read from the environment for a step with a
+   * service (SIGNING_KEYS, ISSUER, SERVICE_NAME); an empty `url` becomes http://localhost:<port> once listening.
+   */
   issuer?: IssuerSettings
   /** Runs first when SIGTERM or SIGINT stops the server (step 07 stops its service there). */
   onStop?: () => Promise<void>
@@ -32,10 +36,21 @@ export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
   throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
 }
 
+/** Step 07's folder has a service.ts: its app is also an issuer. */
+export function hasService(dir: string): boolean {
+  return existsSync(join(dir, 'service.ts'))
+}
+
+/** SIGNING_KEYS (or this checkout's development key), ISSUER (or, once listening, http://localhost:<port>), SERVICE_NAME. */
+export function issuerFromEnvironment(port: number, env: NodeJS.ProcessEnv = process.env): IssuerSettings {
+  return { url: env.ISSUER ? readIssuer(env, port) : '', audiences: [readServiceName(env)], keys: loadSigningKeys(env) }
+}
+
 export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT, issuer, onStop }: ServeOptions) {
   const secrets = loadSecrets()
   const settings = { trustProxy: readTrustProxy(), production: process.env.NODE_ENV === 'production' }
   const step = await loadStep(dir)
+  issuer ??= hasService(dir) ? issuerFromEnvironment(port) : undefined
   const location = databaseUrl ?? databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`
   const db = await openDatabase(location, step.migrations)
   const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt), secrets, issuer }, settings)

@@ -1,14 +1,12 @@
 // npm start -- step-04 [--solution]
 // Step 07 starts two processes: the app here, and its reports service as a child (--app or --service: one alone).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
-import { serve } from '../lib/server.ts'
+import { hasService as stepHasService, issuerFromEnvironment, serve } from '../lib/server.ts'
 import { serveService } from '../lib/service/server.ts'
-import { loadSigningKeys, readIssuer, readServiceName, type IssuerSettings } from '../lib/signing-keys.ts'
+import { readIssuer, readServiceName, type IssuerSettings } from '../lib/signing-keys.ts'
 import { resolveStep, stepDir, stepExists, UnknownStepError } from '../lib/steps.ts'
 
 function readPort(name: string, fallback: number): number {
@@ -58,7 +56,7 @@ try {
   const flavour = values.solution ? 'solutions' : 'steps'
   if (!stepExists(name, flavour)) throw new UnknownStepError(`${flavour}/${name} does not exist yet.`)
   const dir = stepDir(name, flavour)
-  const hasService = existsSync(join(dir, 'service.ts'))
+  const hasService = stepHasService(dir)
   if ((values.app || values.service) && !hasService) throw new UnknownStepError(`--app and --service are for step 07, whose app has a service beside it; ${name} has none.`)
   if (values.app && values.service) throw new UnknownStepError('--app starts the app alone, --service the service alone: give one of them, or neither for both.')
   const port = readPort('PORT', 3000)
@@ -70,9 +68,7 @@ try {
     const databaseUrl = process.env.DATABASE_URL || undefined
     if (databaseUrl && !isPostgresUrl(databaseUrl)) throw new UnknownStepError('DATABASE_URL must look like postgres://user:password@host:port/database.')
     console.log(`serving ${flavour}/${name}${databaseUrl ? ` on PostgreSQL (${redactedUrl(databaseUrl)})` : ''}`)
-    const issuer: IssuerSettings | undefined = hasService
-      ? { url: process.env.ISSUER ? readIssuer(process.env, port) : '', audiences: [readServiceName()], keys: loadSigningKeys() }
-      : undefined
+    const issuer: IssuerSettings | undefined = hasService ? issuerFromEnvironment(port) : undefined
     // --app: the service runs elsewhere, by default on PORT+1 of this host, where the page will call it.
     if (issuer && values.app && port !== 0) issuer.serviceUrl = `http://localhost:${readPort('SERVICE_PORT', port + 1)}`
     let child: ChildProcess | undefined
