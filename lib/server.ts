@@ -79,5 +79,5 @@ export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host,
   process.once('SIGINT', () => void stop('SIGINT'))
   // Announced only now: a supervisor that reads this line may send SIGTERM at once, and must find the handler.
   console.log(`listening on http://localhost:${actualPort}`)
-  return { server, db, port: actualPort }
+  return { server, db, port: actualPort, issuer }
 }

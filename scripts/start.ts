@@ -4,9 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
-import { hasService as stepHasService, issuerFromEnvironment, serve } from '../lib/server.ts'
+import { hasService as stepHasService, serve } from '../lib/server.ts'
 import { serveService } from '../lib/service/server.ts'
-import { readIssuer, readServiceName, type IssuerSettings } from '../lib/signing-keys.ts'
+import { readIssuer, readServiceName } from '../lib/signing-keys.ts'
 import { resolveStep, stepDir, stepExists, UnknownStepError } from '../lib/steps.ts'
 
 function readPort(name: string, fallback: number): number {
@@ -68,20 +68,20 @@ try {
     const databaseUrl = process.env.DATABASE_URL || undefined
     if (databaseUrl && !isPostgresUrl(databaseUrl)) throw new UnknownStepError('DATABASE_URL must look like postgres://user:password@host:port/database.')
     console.log(`serving ${flavour}/${name}${databaseUrl ? ` on PostgreSQL (${redactedUrl(databaseUrl)})` : ''}`)
-    const issuer: IssuerSettings | undefined = hasService ? issuerFromEnvironment(port) : undefined
-    // --app: the service runs elsewhere, by default on PORT+1 of this host, where the page will call it.
-    if (issuer && values.app && port !== 0) issuer.serviceUrl = `http://localhost:${readPort('SERVICE_PORT', port + 1)}`
     let child: ChildProcess | undefined
     const started = await serve({
       dir,
       port,
       databaseFile: process.env.DATABASE_FILE || undefined,
       databaseUrl,
-      issuer,
       onStop: async () => {
         if (child) await stopChild(child)
       },
     })
+    // Step 07: serve() read the issuer's settings (after the secrets, so a missing secret is named first).
+    const issuer = started.issuer
+    // --app: the service runs elsewhere, by default on PORT+1 of this host, where the page will call it.
+    if (issuer && values.app && port !== 0) issuer.serviceUrl = `http://localhost:${readPort('SERVICE_PORT', port + 1)}`
     if (issuer && !values.app) {
       // Started once the app listens: the service's first fetch of the keys finds them.
       const servicePort = readPort('SERVICE_PORT', port === 0 ? 0 : started.port + 1)

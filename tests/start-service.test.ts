@@ -119,7 +119,8 @@ describe('step 07 through npm start: the app and its reports service', { concurr
   ]
   for (const [name, env, message] of refusals) {
     test(`NODE_ENV=production ${name}: step 07 refuses to start, with a clear message and no stack trace`, async () => {
-      const { child, exited } = runStart(STEP.name, SOLUTION, { ...TEST_SECRETS, ...env, NODE_ENV: 'production', DATABASE_FILE: ':memory:' })
+      const { SIGNING_KEYS: _keys, ...secrets } = TEST_SECRETS
+      const { child, exited } = runStart(STEP.name, SOLUTION, { ...secrets, ...env, NODE_ENV: 'production', DATABASE_FILE: ':memory:' })
       child.stdout!.on('data', (chunk) => /listening on/.test(String(chunk)) && child.kill('SIGKILL'))
       const timer = setTimeout(() => child.kill('SIGKILL'), 2 * 60_000)
       const exit = await exited

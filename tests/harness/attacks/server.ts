@@ -2,6 +2,7 @@
 // PostgreSQL schema given in DATABASE_URL) and real scrypt.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
+import { newPrivateJwk } from '../../../lib/signing-keys.ts'
 import { ROOT, type StepName } from '../../../lib/steps.ts'
 
 export interface Exit {
@@ -19,10 +20,14 @@ export interface ChildServer {
   stop(signal?: NodeJS.Signals): Promise<Exit>
 }
 
-/** Fixed secrets of 32+ bytes, so tokens signed before a restart still verify after it. */
+/**
+ * Fixed secrets of 32+ bytes, so tokens signed before a restart still verify after it; and step 07's signing
+ * key, made once per test run (never a key written in the repo).
+ */
 export const TEST_SECRETS = {
   ACCESS_TOKEN_SECRET: 'reliability-suite-access-secret-0123456789abcdef',
   REFRESH_TOKEN_SECRET: 'reliability-suite-refresh-secret-0123456789abcdef',
+  SIGNING_KEYS: JSON.stringify([newPrivateJwk('test-run-key')]),
 }
 
 const START = join(ROOT, 'scripts', 'start.ts')
