@@ -35,7 +35,7 @@ export function createVerifier({ issuer, audience, keys, clock }: VerifierOption
     if (!decoded || typeof decoded.payload !== 'object') throw new InvalidToken('This is not a JWT.')
     const { header } = decoded
     // RFC 8725 §3.1: the token's alg is a claim, not an instruction. Pinned again in jwt.verify below.
-    if (header.alg !== 'ES256') throw new InvalidToken(`alg ${header.alg} is not accepted: only ES256.`)
+    if (header.alg !== 'ES256') throw new InvalidToken('Only alg ES256 is accepted: the verifier decides, not the token.')
     // RFC 9068 §4: an access token must say it is one (RFC 8725 §3.11, explicit typing).
     if (!isAccessTokenType(header.typ)) throw new InvalidToken('typ must be at+jwt.')
     // A token that brings its own key, or says where to fetch one, is choosing who may sign it: refused outright.
