@@ -1,7 +1,9 @@
 // The app's front end, for every step: what a small single-page app would do, and nothing more.
-// Plain JavaScript in an ES module, no build step, no library, no request to any other origin.
+// Plain JavaScript in an ES module, no build step, no library, no request to any other origin but one: step 07's
+// reports service, which the app names in /page/step.json and its Content-Security-Policy allows.
 //
-// Steps 01 and 06: the credential is the HttpOnly `sid` cookie; the browser sends it, this script cannot read it.
+// Steps 01, 06 and 07: the credential is the HttpOnly `sid` cookie; the browser sends it, this script cannot read it.
+// Step 07 also asks the app for a short-lived token for its service, and keeps it in a variable, never in storage.
 // Steps 02–05: the tokens live in localStorage (a typical SPA), so any script in this page can read them; that
 // is the gap step 06 closes. Steps 03–05 refresh when the access token has expired, and take turns doing it.
 
