@@ -332,6 +332,21 @@ describe('tools', { concurrency: true }, () => {
       assert.equal((await checkPort({ PORT: 'abc' })).status, 'fail')
     })
 
+    test("step 07's service port (PORT+1, or SERVICE_PORT): free, or in use as a warning with what to do", async () => {
+      const { checkServicePort } = await import('../scripts/doctor.ts')
+      const free = await freePort()
+      assert.equal((await checkServicePort({ SERVICE_PORT: String(free) })).status, 'ok')
+      const { port, server } = await busyPort()
+      try {
+        const busy = await checkServicePort({ PORT: String(port - 1) })
+        assert.equal(busy.status, 'warn', 'steps 01–06 do not need it: a warning, not a failure')
+        assert.match(busy.label, new RegExp(`port ${port} \\(PORT\\+1\\)`))
+        assert.match(busy.advice!, new RegExp(`SERVICE_PORT=${port + 1} npm start -- step-07`))
+      } finally {
+        server.close()
+      }
+    })
+
     test('doctor checks DATABASE_URL only when it is set, and says why PostgreSQL does not answer', async () => {
       const { checkDatabaseUrl } = await import('../scripts/doctor.ts')
       assert.equal(await checkDatabaseUrl({}), undefined, 'without DATABASE_URL there is nothing to check: SQLite')
