@@ -31,6 +31,9 @@ function startServiceChild(args: string[], env: NodeJS.ProcessEnv): ChildProcess
 }
 
 let stopping = false
+// Ctrl-C reaches the whole process group, the service too, which may be gone before the app's handler asks it:
+// from the signal on, its exit is expected.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => (stopping = true))
 
 /** SIGTERM to the service, and wait until it has finished its requests in flight (it gives them 8 s). */
 function stopChild(child: ChildProcess): Promise<void> {
