@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { checkMe, logIn, measure, medianLoad, mintToken, startServer, startService, warmUp, type Load, type Server, type Target as LoadTarget } from './bench/load.ts'
 import { machine, markdownTable, queriesText, serviceTable, svgChart, type Row, type ServiceRow, type Settings } from './bench/report.ts'
-import { credentialBytesPerMe, queriesPerMe, serviceFacts, stolenCredentialRefused, untilItExpires, type ServiceFacts } from './bench/scenarios.ts'
+import { credentialBytesPerMe, introspectionFacts, queriesPerMe, serviceFacts, stolenCredentialRefused, untilItExpires, type ServiceFacts } from './bench/scenarios.ts'
 import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
 import { ROOT, STEPS, stepDir, stepExists, type StepName } from '../lib/steps.ts'
 import { freshDatabase, type TestDatabase } from '../tests/harness/database.ts'
@@ -68,6 +68,8 @@ const LABELS: Record<StepName, string> = {
 const CEILING_DIR = join(ROOT, 'scripts', 'bench', 'ceiling')
 // Step 07 has a second table: its service's GET /me and its app's POST /token.
 const SERVICE_STEP: StepName = 'step-07-service-tokens'
+// Beside it, no step: the same service asking the app about every token (token introspection, RFC 7662).
+const INTROSPECTION_DIR = join(ROOT, 'scripts', 'bench', 'introspection')
 const CEILING_LABEL = 'ceiling: no auth'
 // JWT's promise at its purest, beside the steps: a token trusted as it stands, without loading the user.
 const CLAIMS_ONLY_DIR = join(ROOT, 'scripts', 'bench', 'claims-only')
@@ -103,6 +105,7 @@ async function main() {
   type Facts = Pick<Row, 'queries' | 'bytes' | 'afterLogout' | 'afterPasswordChange'>
   const facts = new Map<string, Facts>()
   let service: ServiceFacts | undefined
+  let introspection: { queries: number; afterLogout: string } | undefined
   for (const target of targets) {
     const step = target.step ?? 'step-02-jwt' // a bench-only app only needs a name; its folder is what is loaded
     const queries = await queriesPerMe(step, target.dir, !target.ceiling)
@@ -117,6 +120,8 @@ async function main() {
     if (target.step === SERVICE_STEP) {
       service = await serviceFacts(target.step, target.dir)
       console.log(`  ${'07 service side'.padEnd(22)} POST /token queries: ${service.tokenQueries}   token: ${service.tokenBytes} bytes   refused after logout: ${service.afterLogout}`)
+      introspection = await introspectionFacts(INTROSPECTION_DIR)
+      console.log(`  ${'07 introspection'.padEnd(22)} queries at the app per call: ${introspection.queries}   refused after logout: ${introspection.afterLogout}`)
     }
     const revocation = target.ceiling ? '' : `   stolen credential refused: ${fact.afterLogout} after logout, ${fact.afterPasswordChange} after a password change`
     console.log(`  ${target.label.padEnd(22)} queries: ${queriesText(queries).padEnd(24)}credential: ${String(bytes).padStart(3)} bytes${revocation}`)
@@ -181,9 +186,22 @@ async function main() {
         verified.push(await measure(reports.url, await bearer(), { connections: options.connections, seconds })) // a fresh token each round: it lives 5 minutes
         minted.push(await measure(issuer.server.url, tokenHeaders, { connections: options.connections, seconds }, token))
       }
+      // The same service asking the app about every token: an app of the bench's own, with POST /introspect.
+      const asking = await startServer(INTROSPECTION_DIR)
+      servers.push(asking)
+      const askingHeaders = await logIn(asking.url)
+      const askingService = await startService(INTROSPECTION_DIR, asking.url.replace('127.0.0.1', 'localhost'))
+      servers.push(askingService)
+      const askingBearer = async () => ({ authorization: `Bearer ${await mintToken(asking.url, askingHeaders)}` })
+      await warmUp(askingService.url, await askingBearer(), options)
+      const introspected: Load[] = []
+      for (let round = 0; round < rounds; round++) introspected.push(await measure(askingService.url, await askingBearer(), { connections: options.connections, seconds }))
       serviceRows.push(
         { label: "07 service's GET /me (ES256 verify, cached keys)", queries: 0, bytes: service.tokenBytes, load: medianLoad(verified), afterLogout: service.afterLogout },
         { label: "07 app's POST /token (session JOIN user, ES256 sign)", queries: service.tokenQueries, bytes: Number(issuer.headers.cookie?.length ?? 0) + 'Cookie: \r\n'.length, load: medianLoad(minted), afterLogout: 'at once (the session is gone)' },
+        ...(introspection
+          ? [{ label: "*the service asking the app about every token (introspection, RFC 7662)*", queries: introspection.queries, bytes: service.tokenBytes, load: medianLoad(introspected), afterLogout: introspection.afterLogout }]
+          : []),
       )
       for (const row of serviceRows) console.log(`  ${row.label.padEnd(52)} ${Math.round(row.load.requestsPerSecond).toString().padStart(7)} req/s   p50 ${row.load.p50.toFixed(2)} ms   p99 ${row.load.p99.toFixed(2)} ms`)
     }

@@ -107,6 +107,10 @@ describe('npm run bench', () => {
         assert.equal(mint[1], '1', 'POST /token costs the session lookup: one query')
         for (const row of [verify, mint]) assert.match(row[3], /^[\d,]+$/, `${row[0]}: requests/s`)
         assert.match(verify[7], /^never, until it expires \(5 min\)$/, 'after a logout, the service keeps accepting a minted token until its exp')
+        const asking = service.find((row) => /introspection/.test(row[0]))
+        assert.ok(asking, 'and the service that asks the app about every token (introspection)')
+        assert.equal(asking[1], '1', 'introspection costs the app a query per call')
+        assert.equal(asking[7], 'at once', 'and reaches a logout at the very next call')
       }
 
       const svg = readFileSync(join(out, 'bench.svg'), 'utf8')

@@ -143,3 +143,25 @@ export async function serviceFacts(step: StepName, dir: string): Promise<Service
     await app.close()
   }
 }
+
+/**
+ * The introspecting variant (scripts/bench/introspection): the queries the app runs for one introspection,
+ * and whether a token minted before a logout is refused at the very next call.
+ */
+export async function introspectionFacts(dir: string): Promise<{ queries: number; afterLogout: string }> {
+  const app = await startSolution('step-07-service-tokens', dir)
+  try {
+    const { device } = await signUp(app)
+    const token = (await device.post('/token', { audience: 'reports' })).body?.token
+    let active: boolean | undefined
+    const queries = await app.countQueries(async () => {
+      active = (await app.device('the service').post('/introspect', { token })).body?.active
+    })
+    if (active !== true) throw new Error('POST /introspect did not find a fresh token active')
+    if ((await device.logout()).status !== 204) throw new Error('logout failed')
+    const after = (await app.device('the service').post('/introspect', { token })).body?.active
+    return { queries, afterLogout: after === false ? 'at once' : 'not at once' }
+  } finally {
+    await app.close()
+  }
+}
