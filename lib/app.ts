@@ -7,6 +7,7 @@ import type { Database, Migration } from './db.ts'
 import { jsonBody, jsonErrors } from './http.ts'
 import { pageRoutes, securityHeaders, stepFeatures } from './page.ts'
 import type { Passwords } from './passwords.ts'
+import type { IssuerSettings } from './signing-keys.ts'
 
 /** What a step's routes are given: nothing global, so tests can swap the clock, the database and the hash cost. */
 export interface AppDeps {
@@ -14,6 +15,8 @@ export interface AppDeps {
   clock: Clock
   passwords: Passwords
   secrets: Secrets
+  /** Step 07: the app as an issuer of tokens for other services (its URL, audiences and signing keys). */
+  issuer?: IssuerSettings
 }
 
 /** A step is its schema (schema.ts) and its routes (routes.ts), with the guards that run before any body is read. */
@@ -38,12 +41,15 @@ export function createApp(step: Step, deps: AppDeps, { trustProxy = false, produ
   // trust them only when a proxy in front overwrites them.
   const app = new Koa({ proxy: trustProxy, env: production ? 'production' : 'development' })
   app.silent = true // jsonErrors logs what is unexpected; Koa need not print 4xx errors too
-  app.use(securityHeaders())
+  // Step 07: the page calls the reports service, on its own origin; the policy lets it connect there and nowhere else.
+  const service = () => (deps.issuer?.serviceUrl ? { name: deps.issuer.audiences[0], url: deps.issuer.serviceUrl } : undefined)
+  app.use(securityHeaders(() => (deps.issuer?.serviceUrl ? [new URL(deps.issuer.serviceUrl).origin] : [])))
   app.use(jsonErrors({ production }))
   app.use(noNulInPath())
   for (const guard of step.guards ?? []) app.use(guard)
   const router = step.routes(deps)
-  app.use(pageRoutes(stepFeatures(router, step.name))) // GET / : the app in a browser (lib/page/)
+  const features = stepFeatures(router, step.name)
+  app.use(pageRoutes(features, () => (features.token ? service() : undefined))) // GET / : the app in a browser (lib/page/)
   app.use(jsonBody())
   app.use(router.routes())
   app.use(router.allowedMethods())

@@ -15,7 +15,7 @@ export function unauthorized(message: string, tokenWasSent: boolean): HttpError 
 }
 
 /** Token responses must never be cached by a browser or a proxy (RFC 6749 §5.1). */
-export function sendTokens(ctx: Context, tokens: Record<string, string>, status = 200) {
+export function sendTokens(ctx: Context, tokens: Record<string, unknown>, status = 200) {
   ctx.set('Cache-Control', 'no-store')
   ctx.set('Pragma', 'no-cache')
   ctx.status = status

@@ -22,20 +22,27 @@ const FILES: Record<string, { file: string; type: string }> = {
  * does not run. No framing by any site (OWASP Clickjacking Defense Cheat Sheet: CSP frame-ancestors), no forms
  * posted elsewhere. Sent on every response, the JSON ones included: a JSON error opened as a page gets the same rules.
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "connect-src 'self'",
-  "base-uri 'none'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join('; ')
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy()
 
-export function securityHeaders(): Middleware {
+/** The policy; step 07's page may also connect to its service's origin, and to nothing else. */
+export function contentSecurityPolicy(connectTo: string[] = []): string {
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self'",
+    ["connect-src 'self'", ...connectTo].join(' '),
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+}
+
+/** `connectTo`: the origins the page may call besides its own, read at each request (step 07's service). */
+export function securityHeaders(connectTo: () => string[] = () => []): Middleware {
   return async (ctx, next) => {
-    ctx.set('Content-Security-Policy', CONTENT_SECURITY_POLICY)
+    const extra = connectTo()
+    ctx.set('Content-Security-Policy', extra.length ? contentSecurityPolicy(extra) : CONTENT_SECURITY_POLICY)
     // The browser must not guess a type: a JSON body is never run as a script or shown as HTML.
     ctx.set('X-Content-Type-Options', 'nosniff')
     ctx.set('Referrer-Policy', 'no-referrer')
@@ -50,23 +57,28 @@ export interface StepFeatures {
   refresh: boolean
   /** GET /sessions: step 06's device list. */
   devices: boolean
+  /** POST /token: step 07 mints tokens for a service. */
+  token?: boolean
+  /** Step 07: the service the page may call with a token from POST /token (its name is the token's audience). */
+  service?: { name: string; url: string }
 }
 
 export function stepFeatures(router: Router, name?: string): StepFeatures {
   const has = (method: string, path: string) => router.stack.some((layer) => layer.path === path && layer.methods.includes(method))
-  return { name, refresh: has('POST', '/refresh'), devices: has('GET', '/sessions') }
+  return { name, refresh: has('POST', '/refresh'), devices: has('GET', '/sessions'), token: has('POST', '/token') }
 }
 
 /**
  * GET / and its assets, and GET /page/step.json (the step's features). Any other path falls through to the
  * step's router, so an unknown one still gets the JSON 404.
  */
-export function pageRoutes(features: StepFeatures): Middleware {
+export function pageRoutes(features: StepFeatures, service: () => StepFeatures['service'] = () => undefined): Middleware {
   return async (ctx, next) => {
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') return next()
     if (ctx.path === '/page/step.json') {
       ctx.set('Cache-Control', 'no-cache')
-      ctx.body = features
+      const reachable = service()
+      ctx.body = reachable ? { ...features, service: reachable } : features
       return
     }
     const asset = FILES[ctx.path]

@@ -1,11 +1,13 @@
 // `npm start`: one step's app on a real port, with a SQLite file or PostgreSQL, until Ctrl-C or SIGTERM.
+import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
-import { basename } from 'node:path'
+import { basename, join } from 'node:path'
 import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
 import { loadSecrets, NO_SECRETS } from './config.ts'
 import { openDatabase } from './db.ts'
 import { createPasswords, HASH_LIMITS, OWASP_SCRYPT, type HashLimits, type ScryptParams } from './passwords.ts'
+import { loadSigningKeys, readIssuer, readServiceName, type IssuerSettings } from './signing-keys.ts'
 import { loadStep, ROOT } from './steps.ts'
 
 export interface ServeOptions {
@@ -22,6 +24,13 @@ export interface ServeOptions {
   hashLimits?: HashLimits
   /** Whether the app signs tokens with ACCESS_/REFRESH_TOKEN_SECRET (steps 02–05: lib/config.ts → usesTokenSecrets); the others load none. */
   tokenSecrets?: boolean
+  /**
+   * Step 07: the app issues tokens for services. Unless given, read from the environment for a step with a
+   * service (SIGNING_KEYS, ISSUER, SERVICE_NAME); an empty `url` becomes http://localhost:<port> once listening.
+   */
+  issuer?: IssuerSettings
+  /** Runs first when SIGTERM or SIGINT stops the server (step 07 stops its service there). */
+  onStop?: () => Promise<void>
 }
 
 /** TRUST_PROXY=1 trusts X-Forwarded-Proto and X-Forwarded-Host; any other value is a typo that would silently trust nothing. */
@@ -32,13 +41,24 @@ export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
   throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
 }
 
-export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT, hashLimits = HASH_LIMITS, tokenSecrets = true }: ServeOptions) {
+/** Step 07's folder has a service.ts: its app is also an issuer. */
+export function hasService(dir: string): boolean {
+  return existsSync(join(dir, 'service.ts'))
+}
+
+/** SIGNING_KEYS (or this checkout's development key), ISSUER (or, once listening, http://localhost:<port>), SERVICE_NAME. */
+export function issuerFromEnvironment(port: number, env: NodeJS.ProcessEnv = process.env): IssuerSettings {
+  return { url: env.ISSUER ? readIssuer(env, port) : '', audiences: [readServiceName(env)], keys: loadSigningKeys(env) }
+}
+
+export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT, hashLimits = HASH_LIMITS, tokenSecrets = true, issuer, onStop }: ServeOptions) {
   const secrets = tokenSecrets ? loadSecrets() : NO_SECRETS
   const settings = { trustProxy: readTrustProxy(), production: process.env.NODE_ENV === 'production' }
   const step = await loadStep(dir)
+  issuer ??= hasService(dir) ? issuerFromEnvironment(port) : undefined
   const location = databaseUrl ?? databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`
   const db = await openDatabase(location, step.migrations)
-  const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt, hashLimits), secrets }, settings)
+  const app = createApp(step, { db, clock: systemClock, passwords: createPasswords(scrypt, hashLimits), secrets, issuer }, settings)
 
   const server = host ? app.listen(port, host) : app.listen(port)
   // Behind a load balancer, idle keep-alive connections must be closed by the balancer, not by us: with
@@ -53,6 +73,7 @@ export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host,
   const address = server.address()
   const actualPort = typeof address === 'object' && address ? address.port : port
   let stopping = false
+  if (issuer && !issuer.url) issuer.url = `http://localhost:${actualPort}`
   const stop = async (signal: string) => {
     // Ctrl-C in a terminal signals npm and the server alike, and npm passes its own on: one stop is enough,
     // and closeGracefully ends within its grace period whatever comes.
@@ -60,14 +81,14 @@ export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host,
     stopping = true
     console.log(`${signal}: closing the server and the database`)
     await closeGracefully(server)
-    await db.destroy()
+    await Promise.all([db.destroy(), onStop?.()])
     process.exit(0)
   }
   process.on('SIGTERM', () => void stop('SIGTERM'))
   process.on('SIGINT', () => void stop('SIGINT'))
   // Announced only now: a supervisor that reads this line may send SIGTERM at once, and must find the handler.
   console.log(`listening on http://localhost:${actualPort}`)
-  return { server, db, port: actualPort }
+  return { server, db, port: actualPort, issuer }
 }
 
 /**

@@ -14,6 +14,7 @@ export const STEPS = [
   'step-04-refresh-token-version',
   'step-05-blacklist',
   'step-06-sessions-revisited',
+  'step-07-service-tokens',
 ] as const
 
 export type StepName = (typeof STEPS)[number]

@@ -4,9 +4,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { checkMe, logIn, measure, medianLoad, startServer, warmUp, type Load, type Server } from './bench/load.ts'
-import { machine, markdownTable, queriesText, svgChart, type Row, type Settings } from './bench/report.ts'
-import { credentialBytesPerMe, queriesPerMe, stolenCredentialRefused, untilItExpires } from './bench/scenarios.ts'
+import { checkMe, logIn, measure, medianLoad, mintToken, startServer, startService, warmUp, type Load, type Server, type Target as LoadTarget } from './bench/load.ts'
+import { machine, markdownTable, queriesText, serviceTable, svgChart, type Row, type ServiceRow, type Settings } from './bench/report.ts'
+import { credentialBytesPerMe, introspectionFacts, queriesPerMe, serviceFacts, stolenCredentialRefused, untilItExpires, type ServiceFacts } from './bench/scenarios.ts'
 import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
 import { ROOT, STEPS, stepDir, stepExists, type StepName } from '../lib/steps.ts'
 import { freshDatabase, type TestDatabase } from '../tests/harness/database.ts'
@@ -75,8 +75,13 @@ const LABELS: Record<StepName, string> = {
   'step-04-refresh-token-version': '04 token version',
   'step-05-blacklist': '05 blacklist',
   'step-06-sessions-revisited': '06 sessions revisited',
+  'step-07-service-tokens': '07 service tokens',
 }
 const CEILING_DIR = join(ROOT, 'scripts', 'bench', 'ceiling')
+// Step 07 has a second table: its service's GET /me and its app's POST /token.
+const SERVICE_STEP: StepName = 'step-07-service-tokens'
+// Beside it, no step: the same service asking the app about every token (token introspection, RFC 7662).
+const INTROSPECTION_DIR = join(ROOT, 'scripts', 'bench', 'introspection')
 const CEILING_LABEL = 'ceiling: no auth'
 // JWT's promise at its purest, beside the steps: a token trusted as it stands, without loading the user.
 const CLAIMS_ONLY_DIR = join(ROOT, 'scripts', 'bench', 'claims-only')
@@ -111,6 +116,8 @@ async function main() {
   console.log('\ncounting queries per GET /me and replaying a theft against each step (in-process, test clock)')
   type Facts = Pick<Row, 'queries' | 'bytes' | 'afterLogout' | 'afterPasswordChange'>
   const facts = new Map<string, Facts>()
+  let service: ServiceFacts | undefined
+  let introspection: { queries: number; afterLogout: string } | undefined
   for (const target of targets) {
     const step = target.step ?? 'step-02-jwt' // a bench-only app only needs a name; its folder is what is loaded
     const queries = await queriesPerMe(step, target.dir, !target.ceiling)
@@ -122,6 +129,12 @@ async function main() {
       fact.afterPasswordChange = word(await stolenCredentialRefused(step, target.dir, 'password change'))
     }
     facts.set(target.label, fact)
+    if (target.step === SERVICE_STEP) {
+      service = await serviceFacts(target.step, target.dir)
+      console.log(`  ${'07 service side'.padEnd(22)} POST /token queries: ${service.tokenQueries}   token: ${service.tokenBytes} bytes   refused after logout: ${service.afterLogout}`)
+      introspection = await introspectionFacts(INTROSPECTION_DIR)
+      console.log(`  ${'07 introspection'.padEnd(22)} queries at the app per call: ${introspection.queries}   refused after logout: ${introspection.afterLogout}`)
+    }
     const revocation = target.ceiling ? '' : `   stolen credential refused: ${fact.afterLogout} after logout, ${fact.afterPasswordChange} after a password change`
     console.log(`  ${target.label.padEnd(22)} queries: ${queriesText(queries).padEnd(24)}credential: ${String(bytes).padStart(3)} bytes${revocation}`)
   }
@@ -135,6 +148,7 @@ async function main() {
   process.once('SIGINT', () => process.exit(130))
   process.once('SIGTERM', () => process.exit(143))
   const rows: Row[] = []
+  const serviceRows: ServiceRow[] = []
   const databases: TestDatabase[] = []
   try {
     const ready = await Promise.all(
@@ -165,6 +179,44 @@ async function main() {
       rows.push({ label: target.label, ceiling: !!target.ceiling, benchOnly: !target.step, load, ...facts.get(target.label)! })
       console.log(`  ${target.label.padEnd(22)} ${Math.round(load.requestsPerSecond).toString().padStart(7)} req/s   p50 ${load.p50.toFixed(2)} ms   p99 ${load.p99.toFixed(2)} ms   (median of ${rounds})`)
     }
+
+    // Step 07's other side: its reports service (GET /me: an ES256 verify with cached keys, no database) and
+    // the app's POST /token (the session JOIN its user, and an ES256 signature).
+    const issuer = ready.find(({ target }) => target.step === SERVICE_STEP)
+    if (issuer && service) {
+      const appUrl = issuer.server.url.replace('127.0.0.1', 'localhost') // the app's ISSUER, its tokens' iss
+      const reports = await startService(issuer.target.dir, appUrl)
+      servers.push(reports)
+      const bearer = async () => ({ authorization: `Bearer ${await mintToken(issuer.server.url, issuer.headers)}` })
+      const token: LoadTarget = { method: 'POST', path: '/token', body: JSON.stringify({ audience: 'reports' }) }
+      const tokenHeaders = { ...issuer.headers, 'content-type': 'application/json' }
+      await warmUp(reports.url, await bearer(), options)
+      await warmUp(issuer.server.url, tokenHeaders, options, token)
+      const verified: Load[] = []
+      const minted: Load[] = []
+      for (let round = 0; round < rounds; round++) {
+        verified.push(await measure(reports.url, await bearer(), { connections: options.connections, seconds })) // a fresh token each round: it lives 5 minutes
+        minted.push(await measure(issuer.server.url, tokenHeaders, { connections: options.connections, seconds }, token))
+      }
+      // The same service asking the app about every token: an app of the bench's own, with POST /introspect.
+      const asking = await startServer(INTROSPECTION_DIR)
+      servers.push(asking)
+      const askingHeaders = await logIn(asking.url)
+      const askingService = await startService(INTROSPECTION_DIR, asking.url.replace('127.0.0.1', 'localhost'))
+      servers.push(askingService)
+      const askingBearer = async () => ({ authorization: `Bearer ${await mintToken(asking.url, askingHeaders)}` })
+      await warmUp(askingService.url, await askingBearer(), options)
+      const introspected: Load[] = []
+      for (let round = 0; round < rounds; round++) introspected.push(await measure(askingService.url, await askingBearer(), { connections: options.connections, seconds }))
+      serviceRows.push(
+        { label: "07 service's GET /me (ES256 verify, cached keys)", queries: 0, bytes: service.tokenBytes, load: medianLoad(verified), afterLogout: service.afterLogout },
+        { label: "07 app's POST /token (session JOIN user, ES256 sign)", queries: service.tokenQueries, bytes: Number(issuer.headers.cookie?.length ?? 0) + 'Cookie: \r\n'.length, load: medianLoad(minted), afterLogout: 'at once (the session is gone)' },
+        ...(introspection
+          ? [{ label: "*the service asking the app about every token (introspection, RFC 7662)*", queries: introspection.queries, bytes: service.tokenBytes, load: medianLoad(introspected), afterLogout: introspection.afterLogout }]
+          : []),
+      )
+      for (const row of serviceRows) console.log(`  ${row.label.padEnd(52)} ${Math.round(row.load.requestsPerSecond).toString().padStart(7)} req/s   p50 ${row.load.p50.toFixed(2)} ms   p99 ${row.load.p99.toFixed(2)} ms`)
+    }
   } finally {
     stopAll()
     // The servers must be gone before their schemas are dropped: SIGTERM, then a moment to close the pools.
@@ -174,6 +226,7 @@ async function main() {
 
   // 3. The table, and the files the slides embed.
   let table = markdownTable(rows, options)
+  if (serviceRows.length) table += `\n${serviceTable(serviceRows, rows.find((row) => row.ceiling)!)}`
   const chart = svgChart(rows, options)
   if (onPostgres) {
     table = table.replace('(in-memory SQLite)', '(on PostgreSQL, each app on a schema of its own over a pool of 10 connections)')

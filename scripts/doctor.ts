@@ -148,6 +148,29 @@ export async function checkPort(env: NodeJS.ProcessEnv = process.env): Promise<F
   }
 }
 
+/**
+ * Step 07's reports service listens on SERVICE_PORT, by default PORT+1 (3001). Busy, it is a warning, not a
+ * failure: steps 01–06 do not need it, and SERVICE_PORT moves it.
+ */
+export async function checkServicePort(env: NodeJS.ProcessEnv = process.env): Promise<Finding> {
+  const appPort = Number(env.PORT || '3000')
+  const text = env.SERVICE_PORT || String(appPort + 1)
+  const port = Number(text)
+  if (!/^\d+$/.test(text) || port > 65535) return { status: 'fail', label: `SERVICE_PORT="${text}" is not a port number`, advice: 'Set SERVICE_PORT to a number from 1024 to 65535, or unset it to use PORT+1.' }
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const server = createServer()
+    server.once('error', (err) => resolve(err))
+    server.listen(port, () => server.close(() => resolve(undefined)))
+  })
+  const which = `port ${port} (${env.SERVICE_PORT ? 'from SERVICE_PORT' : 'PORT+1'})`
+  if (!error) return { status: 'ok', label: `${which} is free for step 07's reports service` }
+  return {
+    status: 'warn',
+    label: `${which}, where step 07 starts its reports service, cannot be used (${error.code})`,
+    advice: `Steps 01–06 do not need it. For step 07: SERVICE_PORT=${port + 1} npm start -- step-07`,
+  }
+}
+
 /** Each step needs its starter (with README), its solution and its suite. */
 export function checkSteps(root = workshopRoot()): Finding {
   const gaps = STEPS.map((step) => {
@@ -251,6 +274,7 @@ export async function doctor(): Promise<number> {
   check(await checkDependencies(root))
   check(await checkSqlite())
   check(await checkPort())
+  check(await checkServicePort())
   check(checkSteps(root))
   check(checkGit(root))
   const database = await checkDatabaseUrl()

@@ -104,8 +104,8 @@ function printNext(current: Row | undefined, rows: Row[], unstarted: Row[]) {
       console.log(`${green('Every step that is there passes.')} Not there yet: ${missing.map((row) => shortName(row.step)).join(', ')}.`)
       return
     }
-    console.log(green('All six steps pass. Well done.'))
-    console.log(`Compare your code with the solutions (${bold('npm run diff -- step-06')}) and see what each step costs (${bold('npm run bench')}).`)
+    console.log(green(`All ${rows.length} steps pass. Well done.`))
+    console.log(`Compare your code with the solutions (${bold(`npm run diff -- step-${shortName(rows[rows.length - 1].step)}`)}) and see what each step costs (${bold('npm run bench')}).`)
     return
   }
   const short = shortName(current.step)

@@ -68,6 +68,8 @@ function attacksOn(target: Target) {
     { path: '/password', body: (s) => ({ currentPassword: s.alice.password, newPassword: 'a brand new passphrase' }), device: asAlice },
   ]
   if (target.refresh) bodyRoutes.push({ path: '/refresh', body: (s) => ({ refreshToken: s.alice.device.refreshToken }), device: (s) => s.app.device('attacker') })
+  // Step 07: alice's session asks for a token; a lax parser would mint one from a bad body.
+  if (target.number === 7) bodyRoutes.push({ path: '/token', body: () => ({ audience: 'reports' }), device: asAlice })
 
   const badBodies: Array<[string, number, (body: Record<string, unknown>) => RequestOptions]> = [
     ['malformed JSON', 400, (body) => json(JSON.stringify(body).slice(0, -1) + ',')],
@@ -318,10 +320,11 @@ function protectedRoutes(target: Target): Protected[] {
     { method: 'POST', path: '/logout-all', options: () => ({}) },
     { method: 'POST', path: '/password', options: (s) => ({ body: { currentPassword: s.alice.password, newPassword: 'stolen and changed' } }) },
   ]
-  if (target.number === 6) {
+  if (target.number >= 6) {
     routes.push({ method: 'GET', path: '/sessions', options: () => ({}) })
     routes.push({ method: 'DELETE', path: '/sessions/:id of alice', options: () => ({}) })
   }
+  if (target.number === 7) routes.push({ method: 'POST', path: '/token', options: () => ({ body: { audience: 'reports' } }) })
   return routes
 }
 
@@ -348,7 +351,7 @@ function cookieAttacks(target: Target, scene: () => Promise<Scene>, asAlice: (s:
     ['a sid of 4000 characters', () => 'a'.repeat(4000)],
     ["alice's sid with one character changed", (s) => s.alice.device.cookie!.slice(0, -1) + (s.alice.device.cookie!.endsWith('A') ? 'B' : 'A')],
   ]
-  if (target.number === 6) forged.push(["alice's public session id from GET /sessions", aliceSessionId])
+  if (target.number >= 6) forged.push(["alice's public session id from GET /sessions", aliceSessionId])
 
   for (const route of protectedRoutes(target)) {
     for (const [name, make] of forged) {
@@ -407,7 +410,22 @@ function cookieAttacks(target: Target, scene: () => Promise<Scene>, asAlice: (s:
     expectStatus(await other.logout(), 204, 'and neither is a logout with the session it holds')
   })
 
-  if (target.number === 6) {
+  if (target.number === 7) {
+    test(`${label}: a token for the reports service, sent to the app as a bearer token or a cookie, is no session: 401 and changes nothing`, async () => {
+      const s = await scene()
+      const minted = await s.alice.device.post('/token', { audience: 'reports' })
+      expectStatus(minted, 200, 'POST /token mints a token for the reports service')
+      const attacker = s.app.device('attacker')
+      for (const route of protectedRoutes(target)) {
+        await expectRefused(s.app, () => sendTo(s, attacker, route, { headers: { Authorization: `Bearer ${minted.body.token}` } }), 401, 'the app knows callers by their session only')
+        attacker.cookie = minted.body.token
+        await expectRefused(s.app, () => sendTo(s, attacker, route), 401, 'a token in the sid cookie is not a session id the server issued')
+        attacker.cookie = undefined
+      }
+    })
+  }
+
+  if (target.number >= 6) {
     test(`${label}: DELETE /sessions/:id of another user's session gets 404 and changes nothing`, async () => {
       const s = await scene()
       const bobs = await s.bob.device.get('/sessions')

@@ -25,8 +25,10 @@ async function bench(...args: string[]) {
   }
 }
 
-function tableRows(markdown: string): string[][] {
-  return markdown
+/** The rows of the `which`-th table of the file (0: every step's GET /me; 1: step 07's service side). */
+function tableRows(markdown: string, which = 0): string[][] {
+  const tables = markdown.split(/\n\s*\n/).filter((block) => block.startsWith('|'))
+  return (tables[which] ?? '')
     .split('\n')
     .filter((line) => line.startsWith('|') && !line.startsWith('|---'))
     .map((line) => line.slice(1, -1).split('|').map((cell) => cell.trim()))
@@ -100,6 +102,23 @@ describe('npm run bench', () => {
       if (byStep('06')) {
         assert.match(byStep('06')![1], /^1/, 'step 06 does one query per GET /me')
         assert.equal(byStep('06')![7], 'at once')
+      }
+
+      if (byStep('07')) {
+        assert.equal(byStep('07')![7], 'at once', "step 07's app is step 06's session app: a logout ends the session at once")
+        const [serviceHeader, ...service] = tableRows(markdown, 1)
+        assert.match(serviceHeader?.[0] ?? '', /step 07/, `a second table, step 07's service side, follows the first:\n${markdown}`)
+        const verify = service.find((row) => /service's GET \/me/.test(row[0]))
+        const mint = service.find((row) => /POST \/token/.test(row[0]))
+        assert.ok(verify && mint, "it has the service's GET /me and the app's POST /token")
+        assert.equal(verify[1], '0', 'the service runs no query: it has no database')
+        assert.equal(mint[1], '1', 'POST /token costs the session lookup: one query')
+        for (const row of [verify, mint]) assert.match(row[3], /^[\d,]+$/, `${row[0]}: requests/s`)
+        assert.match(verify[7], /^never, until it expires \(5 min\)$/, 'after a logout, the service keeps accepting a minted token until its exp')
+        const asking = service.find((row) => /introspection/.test(row[0]))
+        assert.ok(asking, 'and the service that asks the app about every token (introspection)')
+        assert.equal(asking[1], '1', 'introspection costs the app a query per call')
+        assert.equal(asking[7], 'at once', 'and reaches a logout at the very next call')
       }
 
       const svg = readFileSync(join(out, 'bench.svg'), 'utf8')

@@ -14,6 +14,7 @@ import { join } from 'node:path'
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test'
 import type { Browser, BrowserContext, ElementHandle, HTTPRequest, Page } from 'puppeteer-core'
 import { ROOT } from '../lib/steps.ts'
+import { startService, type TestService } from './harness/service.ts'
 import { startApp, type TestApp } from './harness/app.ts'
 import { flavour, targets, type Target } from './harness/attacks/targets.ts'
 import { launchBrowser, skipWithoutBrowser } from './harness/browser.ts'
@@ -131,9 +132,13 @@ class Window {
     assert.match(await this.text('#who'), /nobody/, `${this.name}: ${why}; the page still shows someone signed in`)
   }
 
-  /** Nothing the page asked for went to another origin (README.md → "The app in a browser": nothing from the network), or was refused by the CSP. */
-  async assertStayedHome() {
-    const away = this.requests.filter((line) => !line.split(' ')[1].startsWith(`${this.origin}/`))
+  /**
+   * Nothing the page asked for went to another origin (README.md → "The app in a browser": nothing from the network), or was refused by the CSP;
+   * `service`: step 07's reports service, the one other origin its page calls.
+   */
+  async assertStayedHome(service?: string) {
+    const home = [this.origin, ...(service ? [new URL(service).origin] : [])]
+    const away = this.requests.filter((line) => !home.some((origin) => line.split(' ')[1].startsWith(`${origin}/`)))
     assert.deepEqual(away, [], `${this.name}: the page made requests outside ${this.origin}`)
     const refused = await this.page.evaluate(() => (globalThis as any).refused as string[])
     assert.deepEqual(refused, [], `${this.name}: the page tried something its Content-Security-Policy refused (another origin, an inline script or style)`)
@@ -273,6 +278,27 @@ const stories: Record<number, { name: string; run(scene: Scene): Promise<string>
       return "Step 05: the laptop logged out (its family is on the blacklist); the phone refreshed and is still signed in."
     },
   },
+  7: {
+    name: 'step-07: Call the reports service: the page mints a token, calls the service on its own origin, and shows the header, the claims and the answer; the token stays in memory',
+    async run({ app, laptop, phone }) {
+      const connect = /connect-src ([^;]*)/.exec((await fetch(`${app.url}/`)).headers.get('content-security-policy') ?? '')?.[1] ?? ''
+      assert.deepEqual(connect.split(' '), ["'self'", new URL(app.issuer.serviceUrl!).origin], `the CSP lets the page connect to its own origin and the service's, nothing else: connect-src ${connect}`)
+      await laptop.click('Call the reports service')
+      const id = String((await app.db('users').where({ email: 'alice@example.com' }).first()).id)
+      assert.match(await laptop.status(), new RegExp(`reports service says you are user ${id}\\b`), 'the status gives the service\u2019s answer')
+      const shown = await laptop.text('#service')
+      assert.match(shown, /"typ": "at\+jwt"/, 'the page shows the token\u2019s header')
+      assert.match(shown, /"aud": "reports"/, 'the page shows the token\u2019s claims')
+      assert.match(shown, /"service": "reports"/, 'the page shows the service\u2019s answer')
+      const token = laptop.requests.find((line) => line.includes('/me') && line.includes(new URL(app.issuer.serviceUrl!).port))
+      assert.ok(token, `the page called the service at ${app.issuer.serviceUrl}/me: ${laptop.requests.join(', ')}`)
+      assert.doesNotMatch(await laptop.localStorage(), /eyJ/, 'the token is kept in memory, never in localStorage')
+      assert.equal(await laptop.page.evaluate(() => sessionStorage.length), 0, 'nor in sessionStorage')
+      await phone.click('Call the reports service')
+      assert.match(await phone.status(), /reports service says you are user/, 'the phone, on 127.0.0.1, may call the service too (CORS)')
+      return 'Step 07: each device asked the app for a token and called the reports service with it; the service knew who was calling from the token alone.'
+    },
+  },
   6: {
     name: 'step-06: the laptop lists both devices, the current one marked, and ends the phone with End',
     async run({ laptop, phone }) {
@@ -322,12 +348,22 @@ function pageOf(target: Target, first: boolean) {
 
   // A fresh app for every test. Its clock starts at the browser's now: a cookie or a token that expired by the
   // browser's clock would otherwise be dropped at once. The tests then move it ahead by hand.
+  let service: TestService | undefined
   beforeEach(async () => {
     app = await startApp(undefined, target.name, { dir: target.dir })
     app.clock.advance(Date.now() - app.clock.now())
+    if (target.number === 7) {
+      // Step 07: the reports service beside the app. The issuer is the laptop's origin (localhost), whose
+      // 127.0.0.1 twin, the phone, the service's CORS lets in too.
+      app.issuer.url = laptopOrigin()
+      service = await startService(undefined, { dir: target.dir, issuer: app.issuer.url, clock: app.clock })
+      app.issuer.serviceUrl = service.url
+    }
   })
   afterEach(async () => {
     for (const window of windows.splice(0)) await window.release()
+    await service?.close()
+    service = undefined
     await app?.close()
   })
 
@@ -423,8 +459,8 @@ function pageOf(target: Target, first: boolean) {
     await phone.logIn('alice@example.com')
     const caption = await story.run({ app, laptop, phone, target })
     await sideBySide(target, laptop, phone, caption)
-    await laptop.assertStayedHome()
-    await phone.assertStayedHome()
+    await laptop.assertStayedHome(app.issuer.serviceUrl)
+    await phone.assertStayedHome(app.issuer.serviceUrl)
   })
 
   if (target.refresh) {

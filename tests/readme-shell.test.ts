@@ -54,6 +54,16 @@ function runBash(script: string, cwd: string): Promise<{ code: number | null; st
   })
 }
 
+/** The port of the service that `npm start -- step-07` prints once it listens, a moment after the app. */
+async function serviceListening(server: { output(): { stdout: string } }): Promise<string> {
+  for (let waited = 0; waited < 60_000; waited += 50) {
+    const match = /service listening on http:\/\/localhost:(\d+)/.exec(server.output().stdout)
+    if (match) return match[1]
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`npm start printed no "service listening on" line in a minute:\n${server.output().stdout}`)
+}
+
 describe('every README’s shell block runs as written against a fresh npm start', { concurrency: 2 }, () => {
   for (const step of STEPS.filter((name) => stepExists(name, 'solutions') && existsSync(join(stepDir(name, 'steps'), 'README.md')))) {
     const readmePath = `steps/${step}/README.md`
@@ -66,9 +76,11 @@ describe('every README’s shell block runs as written against a fresh npm start
         mkdirSync(join(folder, '.data')) // as `npm start` makes it in the repo: its database file lives there
         try {
           const port = new URL(server.url).port
+          // Step 07's service, which npm start starts beside the app: its README calls it on localhost:3001.
+          const servicePort = lines.some((line) => /localhost:3001\b/.test(line.text)) ? await serviceListening(server) : undefined
           const body = lines
             .filter((line) => !/^\s*npm start\b/.test(line.text)) // the server is already running, on its own port
-            .map((line) => `echo '::line ${line.number}::' >&2\n${line.text.replace(/localhost:3000\b/g, `localhost:${port}`)}`)
+            .map((line) => `echo '::line ${line.number}::' >&2\n${line.text.replace(/localhost:3000\b/g, `localhost:${port}`).replace(/localhost:3001\b/g, `localhost:${servicePort}`)}`)
             .join('\n')
           // Every curl also writes its status to stderr, where the learner's output is not, to be checked below.
           const script = `set -euo pipefail\ncurl() { command curl --write-out '%{stderr}::status %{http_code}::\\n' "$@"; }\n${body}\n`

@@ -62,6 +62,16 @@ describe('npm test, the runner', { concurrency: true }, () => {
     assert.match(run.out, /\n0 passed, [1-9]\d* failed\n/, `the last line counts failures:\n${run.out}`)
   })
 
+  test("step 07's costs that stay are shown as costs, apart from the passes, and never as failures", async () => {
+    const run = await npmTest(['step-07', '--solution'], {})
+    assert.equal(run.code, 0, `a cost is no failure:\n${run.out}`)
+    const costs = run.out.match(/^\s+◆ cost \(stays\): .+$/gm) ?? []
+    assert.ok(costs.length >= 2, `each cost test is marked ◆, not ✔:\n${run.out}`)
+    assert.doesNotMatch(run.out, /✔ cost \(stays\)|✖ cost \(stays\)/, `a cost is neither a plain pass nor a failure:\n${run.out}`)
+    assert.match(run.out, new RegExp(`◆ ${costs.length} costs that stay: shown by passing tests, the price of the design, not failures`), `the summary counts them apart:\n${run.out}`)
+    assert.match(run.out, /\n\d+ passed, 0 failed\n/, `the last line:\n${run.out}`)
+  })
+
   test("a learner's untouched starter: every failure said once, pointing at its TODO, and not a line from knex", async () => {
     const status = gitStatus()
     const run = await npmTest(['step-04'], {})

@@ -6,7 +6,7 @@
 // all, can check its tokens. And what it cannot do.
 import assert from 'node:assert/strict'
 import { createSecretKey } from 'node:crypto'
-import { createServer, type Server } from 'node:http'
+import { createServer, request as httpRequest, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
@@ -15,17 +15,22 @@ import { systemClock } from '../lib/clock.ts'
 import { decodeKey } from '../lib/config.ts'
 import { openDatabase, type Database } from '../lib/db.ts'
 import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, NO_HASH_LIMITS } from '../lib/passwords.ts'
+import { newPrivateJwk } from '../lib/signing-keys.ts'
 import { loadStep } from '../lib/steps.ts'
 import { startServer, TEST_SECRETS, type ChildServer } from './harness/attacks/server.ts'
 import { flavour, targets, type Target } from './harness/attacks/targets.ts'
 import { DATABASE_KIND, freshDatabase, type TestDatabase } from './harness/database.ts'
 import { Device, type Reply } from './harness/device.ts'
 import { describeReply, expectJsonError, expectStatus } from './harness/expect.ts'
+import { startService } from './harness/service.ts'
 
 const PEOPLE = 8 // each logs in on both servers and works on both at once: 50-odd requests per step
 const RACERS = 10
 
 interface Pair {
+  /** Step 07: the one public URL of both servers (ISSUER), a round-robin balancer in front of them. */
+  issuer?: string
+  balancer?: Server
   a: ChildServer
   b: ChildServer
   db: Database
@@ -37,18 +42,27 @@ interface Pair {
 /** Both servers start at the same moment on one empty database: their migrations race too. */
 async function startPair(target: Target): Promise<Pair> {
   const database = await freshDatabase('file', `servers-${target.label}`)
-  const env = { ...TEST_SECRETS, ...database.env }
-  const started = await Promise.allSettled([startServer(target.name, flavour() === 'solutions', env), startServer(target.name, flavour() === 'solutions', env)])
+  const env: Record<string, string> = { ...TEST_SECRETS, ...database.env }
+  // Step 07: both servers sign with one SIGNING_KEYS and are one issuer, behind one URL. Its service is
+  // started by the test itself (--app): a token from either server must verify there.
+  const balancer = target.number === 7 ? await startBalancer() : undefined
+  if (balancer) Object.assign(env, { SIGNING_KEYS: JSON.stringify([newPrivateJwk('servers-key')]), ISSUER: balancer.url })
+  const extra = balancer ? ['--app'] : []
+  const started = await Promise.allSettled([startServer(target.name, flavour() === 'solutions', env, extra), startServer(target.name, flavour() === 'solutions', env, extra)])
   const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
   const failed = started.find((result) => result.status === 'rejected')
   if (failed) {
+    balancer?.server.close()
     await Promise.all(servers.map((server) => server.stop('SIGKILL')))
     await database.drop()
     throw (failed as PromiseRejectedResult).reason
   }
   const db = await openDatabase(database.location, (await loadStep(target.dir)).migrations, { poolSize: 2 })
   const cheap = createPasswords(CHEAP_SCRYPT_FOR_TESTS, NO_HASH_LIMITS)
+  balancer?.upstreams.push(servers[0].url, servers[1].url)
   return {
+    issuer: balancer?.url,
+    balancer: balancer?.server,
     a: servers[0],
     b: servers[1],
     db,
@@ -61,10 +75,30 @@ async function startPair(target: Target): Promise<Pair> {
 
 async function stopPair(pair: Pair | undefined) {
   if (!pair) return
+  pair.balancer?.closeAllConnections()
+  pair.balancer?.close()
   const exits = await Promise.all([pair.a.stop('SIGTERM'), pair.b.stop('SIGTERM')])
   await pair.db.destroy()
   await pair.database.drop()
   for (const exit of exits) assert.doesNotMatch(exit.stderr, /SQLITE_|\bat .+:\d+:\d+/, `a server logged an error:\n${exit.stderr.slice(0, 2000)}`)
+}
+
+/** A load balancer that sends each request to the next server in turn: the one URL of a step-07 issuer. */
+async function startBalancer(): Promise<{ url: string; upstreams: string[]; server: Server }> {
+  const upstreams: string[] = []
+  let next = 0
+  const server = createServer((request, response) => {
+    const upstream = upstreams[next++ % upstreams.length]
+    if (!upstream) return void response.writeHead(503).end()
+    const forwarded = httpRequest(upstream + request.url, { method: request.method, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers)
+      answer.pipe(response)
+    })
+    forwarded.on('error', () => response.writeHead(502).end())
+    request.pipe(forwarded)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, upstreams, server }
 }
 
 /** A device whose requests go to server `server`: the load balancer sent it there. */
@@ -241,7 +275,26 @@ function twoServers(target: Target) {
     })
   }
 
-  if (target.number === 6) {
+  if (target.number === 7) {
+    test(`${label}: both servers publish the same JWKS, and a token minted by either verifies at the reports service`, async (t) => {
+      const jwksA = await at(pair.a, 'a service').get('/.well-known/jwks.json')
+      const jwksB = await at(pair.b, 'a service').get('/.well-known/jwks.json')
+      expectStatus(jwksA, 200)
+      assert.deepEqual(jwksB.body, jwksA.body, 'one SIGNING_KEYS, one JWKS: a service may fetch it from either server')
+      const service = await startService(t, { dir: target.dir, issuer: pair.issuer!, clock: systemClock })
+      const ivan = await laptopOnAPhoneOnB('ivan')
+      const id = String((await ivan.laptop.me()).body.user.id)
+      for (const [device, server] of [[ivan.laptop, 'A'], [ivan.phone, 'B']] as const) {
+        const minted = await device.post('/token', { audience: 'reports' })
+        expectStatus(minted, 200, `POST /token on ${server}`)
+        const reply = await service.caller(minted.body.token).me()
+        expectStatus(reply, 200, `a token minted by ${server} must verify at the service: both servers are one issuer`)
+        assert.equal(reply.body.user.id, id)
+      }
+    })
+  }
+
+  if (target.number >= 6) {
     test(`${label}: a device ended on A with DELETE /sessions/:id is refused on B`, async () => {
       const heidi = await laptopOnAPhoneOnB('heidi')
       const { laptop, phone } = heidi

@@ -1,5 +1,6 @@
+import jwt from 'jsonwebtoken'
 import assert from 'node:assert/strict'
-import { createHash, randomBytes } from 'node:crypto'
+import { createHash, createPublicKey, randomBytes } from 'node:crypto'
 import { describe, test } from 'node:test'
 import { DAY, HOUR, MINUTE, SECOND } from '../lib/clock.ts'
 import { startApp, type TestApp, TESTS_AT_ONCE } from './harness/app.ts'
@@ -317,4 +318,29 @@ describe('step 06 · sessions revisited', { concurrency: TESTS_AT_ONCE }, () => 
     })
   })
   describe('how the cookie travels: Secure over HTTPS, refused from another origin', () => cookieTransportTests(STEP))
+
+  describe('the gap', () => {
+    test('gap (closed in step-07): a service that cannot reach the sessions table cannot tell who is calling', async (t) => {
+      const app = await startApp(t, STEP)
+      const alice = await signUp(app)
+      const aliceId = String((await alice.device.me()).body.user.id)
+      // All the browser can hand another service: its cookie, 256 random bits that name nobody without the table…
+      assert.match(alice.device.cookie!, /^[A-Za-z0-9_-]{43}$/, 'the cookie is random bytes: nothing in it says who holds it')
+      // …or a token that the app gives out for that service, checkable with keys the app publishes.
+      const token = await alice.device.post('/token', { audience: 'reports' })
+      const keys = await app.device('a service with no database').get('/.well-known/jwks.json')
+      let told: string | undefined
+      if (token.status === 200 && keys.status === 200) {
+        try {
+          const { header } = jwt.decode(token.body.token, { complete: true })!
+          const jwk = keys.body.keys.find((key: { kid?: string }) => key.kid === header.kid)
+          const clockTimestamp = Math.floor(app.clock.now() / 1000)
+          told = String((jwt.verify(token.body.token, createPublicKey({ key: jwk, format: 'jwk' }), { algorithms: ['ES256'], clockTimestamp }) as jwt.JwtPayload).sub)
+        } catch {
+          told = undefined
+        }
+      }
+      assert.equal(told, undefined, `a service with no database checked a token with the app's public keys alone, and knows the caller is user ${aliceId}`)
+    })
+  })
 })

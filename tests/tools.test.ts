@@ -303,7 +303,7 @@ describe('tools', { concurrency: true }, () => {
   })
 
   describe('npm run doctor', { concurrency: true }, () => {
-    /** A workshop whose six steps have every file doctor looks for (empty files will do). */
+    /** A workshop whose steps have every file doctor looks for (empty files will do). */
     function completeWorkshop() {
       const root = mkdtempSync(join(tmpdir(), 'workshop-doctor-'))
       temps.push(root)
@@ -360,6 +360,21 @@ describe('tools', { concurrency: true }, () => {
       assert.equal((await checkPort({ PORT: 'abc' })).status, 'fail')
     })
 
+    test("step 07's service port (PORT+1, or SERVICE_PORT): free, or in use as a warning with what to do", async () => {
+      const { checkServicePort } = await import('../scripts/doctor.ts')
+      const free = await freePort()
+      assert.equal((await checkServicePort({ SERVICE_PORT: String(free) })).status, 'ok')
+      const { port, server } = await busyPort()
+      try {
+        const busy = await checkServicePort({ PORT: String(port - 1) })
+        assert.equal(busy.status, 'warn', 'steps 01–06 do not need it: a warning, not a failure')
+        assert.match(busy.label, new RegExp(`port ${port} \\(PORT\\+1\\)`))
+        assert.match(busy.advice!, new RegExp(`SERVICE_PORT=${port + 1} npm start -- step-07`))
+      } finally {
+        server.close()
+      }
+    })
+
     test('doctor checks DATABASE_URL only when it is set, and says why PostgreSQL does not answer', async () => {
       const { checkDatabaseUrl } = await import('../scripts/doctor.ts')
       assert.equal(await checkDatabaseUrl({}), undefined, 'without DATABASE_URL there is nothing to check: SQLite')
@@ -381,7 +396,7 @@ describe('tools', { concurrency: true }, () => {
       assert.equal(code, 0, stdout)
       // On a Node past its end of life (20, still the CI machine's own) the Node line is a warning, not a failure.
       assert.match(stdout, /[✔⚠] Node .*\n(.*→.*\n)*.*✔ the dependencies are installed\n.*✔ the sqlite3 binding loads/)
-      assert.match(stdout, /✔ all 6 steps are complete/)
+      assert.match(stdout, new RegExp(`✔ all ${STEPS.length} steps are complete`))
       assert.match(stdout, /All good\. Start with steps\/step-01-sessions\/README\.md/)
     })
 
@@ -394,7 +409,7 @@ describe('tools', { concurrency: true }, () => {
         const { code, stdout } = await run('doctor', [], { WORKSHOP_ROOT: root, PORT: String(port) })
         assert.equal(code, 1, stdout)
         assert.match(stdout, new RegExp(`✖ port ${port} \\(from PORT\\) is already in use\\n\\s+→ .*Ctrl-C`))
-        assert.match(stdout, /✖ 2 of 6 steps are incomplete\n\s+→ step-01-sessions lacks tests\/step-01-sessions\.test\.ts\n/)
+        assert.match(stdout, new RegExp(`✖ 2 of ${STEPS.length} steps are incomplete\\n\\s+→ step-01-sessions lacks tests/step-01-sessions\\.test\\.ts\\n`))
         assert.match(stdout, /step-02-jwt lacks steps\/…\/README\.md/)
         assert.match(stdout, /git checkout -- <path>/)
         assert.match(stdout, /2 things to fix/)

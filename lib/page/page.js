@@ -1,7 +1,9 @@
 // The app's front end, for every step: what a small single-page app would do, and nothing more.
-// Plain JavaScript in an ES module, no build step, no library, no request to any other origin.
+// Plain JavaScript in an ES module, no build step, no library, no request to any other origin but one: step 07's
+// reports service, which the app names in /page/step.json and its Content-Security-Policy allows.
 //
-// Steps 01 and 06: the credential is the HttpOnly `sid` cookie; the browser sends it, this script cannot read it.
+// Steps 01, 06 and 07: the credential is the HttpOnly `sid` cookie; the browser sends it, this script cannot read it.
+// Step 07 also asks the app for a short-lived token for its service, and keeps it in a variable, never in storage.
 // Steps 02–05: the tokens live in localStorage (a typical SPA), so any script in this page can read them; that
 // is the gap step 06 closes. Steps 03–05 refresh when the access token has expired, and take turns doing it.
 
@@ -13,8 +15,10 @@ const REFRESH_LOCK = 'workshop.refresh'
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id))
 const field = (id) => /** @type {HTMLInputElement} */ (document.getElementById(id))
 
-/** @type {{name?: string, refresh: boolean, devices: boolean}} */
+/** @type {{name?: string, refresh: boolean, devices: boolean, service?: {name: string, url: string}}} */
 let features = { refresh: false, devices: false }
+/** Step 07: the token for the service, in memory only (never in storage), forgotten at its exp. */
+let serviceToken = null
 /** 'bearer' (steps 02–05) or 'cookie' (01, 06): learned from the step at load, confirmed by the login answer. */
 let credential = 'cookie'
 let signedInAs = ''
@@ -183,6 +187,7 @@ async function setSignedIn(email) {
 
 async function signOutHere(reason) {
   forgetTokens()
+  forgetServiceToken()
   say(reason)
   await setSignedIn('')
 }
@@ -359,6 +364,10 @@ const actions = {
     else say(errorOf(answer)) // 501 in steps 02–03: the sentence says why it is impossible there
   },
 
+  service() {
+    return callService()
+  },
+
   async password() {
     const body = { currentPassword: field('password').value, newPassword: field('new-password').value }
     const answer = await call('POST', '/password', body)
@@ -370,6 +379,60 @@ const actions = {
     await setSignedIn(signedInAs)
     say('Password changed. This device stays signed in; the Password field now holds the new password.')
   },
+}
+
+// ---------- step 07: a token for another service ----------
+
+function forgetServiceToken() {
+  if (serviceToken) clearTimeout(serviceToken.timer)
+  serviceToken = null
+}
+
+/** A token for the service: the one in memory while it lives, else a new one from the app (the session pays for it). */
+async function tokenForService() {
+  if (serviceToken && Date.now() < serviceToken.expiresAt) return { token: serviceToken.token }
+  const answer = await send('POST', '/token', { audience: features.service.name })
+  if (!answer.ok) return { error: answer }
+  forgetServiceToken()
+  const lifetime = Number(answer.body.expiresIn) * 1000
+  // Kept in a variable of this module, for its lifetime at most: no storage, and gone at exp or at a reload.
+  serviceToken = { token: answer.body.token, expiresAt: Date.now() + lifetime, timer: setTimeout(forgetServiceToken, lifetime) }
+  return { token: serviceToken.token }
+}
+
+async function callService() {
+  const box = $('service')
+  const minted = await tokenForService()
+  if (minted.error) {
+    if (minted.error.status === 401) return signOutHere(`Signed out: ${errorOf(minted.error)}`)
+    return say(errorOf(minted.error))
+  }
+  // Another origin: CORS lets this page read the answer; no cookie goes there, only the token.
+  const response = await fetch(`${features.service.url}/me`, {
+    headers: { Accept: 'application/json', Authorization: `Bearer ${minted.token}` },
+    credentials: 'omit',
+    cache: 'no-store',
+  })
+  const text = await response.text()
+  let body = null
+  try {
+    body = text ? JSON.parse(text) : null
+  } catch {
+    body = { error: text }
+  }
+  showLastResponse({ method: 'GET', path: `${features.service.url}/me`, status: response.status, body })
+  const { header, claims } = decodeJwt(minted.token)
+  box.replaceChildren(
+    paragraph('The token (in memory only)', 'label'),
+    paragraph('Header', 'label'),
+    pre(header),
+    paragraph('Claims', 'label'),
+    pre(claims),
+    paragraph(`The ${features.service.name} service answered ${response.status}`, 'label'),
+    pre(body ?? {}),
+  )
+  if (response.ok) say(`The ${body.service} service says you are user ${body.user.id}, from the token alone.`)
+  else say(`The ${features.service.name} service refused the token: ${errorOf({ status: response.status, body })}`)
 }
 
 async function endDevice(id) {
@@ -421,6 +484,7 @@ async function start() {
     document.title = `The app · ${features.name}`
   }
   for (const button of document.querySelectorAll('[data-action="refresh"]')) /** @type {HTMLElement} */ (button).hidden = !features.refresh
+  $('service-section').hidden = !features.service
 
   // Which credential? Asked without one, a bearer step must answer 401 with `WWW-Authenticate: Bearer` (RFC 6750 §3);
   // a cookie step answers 200 (the browser sent the cookie) or 401 without a challenge.

@@ -3,6 +3,7 @@ import autocannon from 'autocannon'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
+import { newPrivateJwk } from '../../lib/signing-keys.ts'
 import { ROOT } from '../../lib/steps.ts'
 import { BENCH_EMAIL, BENCH_PASSWORD } from './user.ts'
 
@@ -12,6 +13,7 @@ export interface Server {
 }
 
 const SERVER_SCRIPT = join(ROOT, 'scripts', 'bench', 'server.ts')
+const SERVICE_SCRIPT = join(ROOT, 'scripts', 'bench', 'service.ts')
 const START_TIMEOUT_MS = 3 * 60_000 // catches a hang; a busy machine may take its time
 
 /** Production-like settings: NODE_ENV unset, real 32-byte secrets, so nothing warns or takes a dev path. */
@@ -21,12 +23,13 @@ function serverEnv(): NodeJS.ProcessEnv {
     ...env,
     ACCESS_TOKEN_SECRET: randomBytes(32).toString('base64url'),
     REFRESH_TOKEN_SECRET: randomBytes(32).toString('base64url'),
+    SIGNING_KEYS: JSON.stringify([newPrivateJwk()]), // step 07's issuer
   }
 }
 
 /** Starts `serve()` for one step folder and resolves when it prints `listening on http://localhost:<port>`. */
-export function startServer(dir: string, extraEnv: Record<string, string> = {}): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER_SCRIPT, dir], {
+export function startServer(dir: string, extraEnv: Record<string, string> = {}, script = SERVER_SCRIPT, args: string[] = []): Promise<Server> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, dir, ...args], {
     cwd: ROOT,
     env: { ...serverEnv(), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,6 +54,18 @@ export function startServer(dir: string, extraEnv: Record<string, string> = {}):
     })
     child.once('exit', (code) => fail(`the server exited (code ${code}) before it listened`))
   })
+}
+
+/** Step 07's reports service for one step folder, trusting the tokens of the app at `issuer` (its own process). */
+export function startService(dir: string, issuer: string): Promise<Server> {
+  return startServer(dir, {}, SERVICE_SCRIPT, [issuer])
+}
+
+/** Step 07: a token for the reports service, bought with the session cookie. */
+export async function mintToken(url: string, headers: Record<string, string>): Promise<string> {
+  const reply = await fetch(`${url}/token`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify({ audience: 'reports' }) })
+  if (reply.status !== 200) throw new Error(`POST /token answered ${reply.status}: ${await reply.text()}`)
+  return (await reply.json()).token
 }
 
 async function post(url: string, body: unknown): Promise<Response> {
@@ -88,12 +103,20 @@ export interface Load {
   requests: number
 }
 
+/** What is measured: GET /me unless said otherwise (step 07 also measures the app's POST /token). */
+export interface Target {
+  method?: 'GET' | 'POST'
+  path?: string
+  body?: string
+}
+
 /** A run of `seconds`, or of `amount` requests whatever they take (for a machine too busy to finish one in time). */
-function run(url: string, headers: Record<string, string>, connections: number, seconds: number, onTime?: (ms: number) => void, amount?: number) {
+function run(url: string, headers: Record<string, string>, connections: number, seconds: number, onTime?: (ms: number) => void, amount?: number, target: Target = {}) {
   return new Promise<autocannon.Result>((resolve, reject) => {
     // sampleInt: autocannon stops at its next sample tick, 1 s by default; 100 ms keeps short rounds short.
     const length = amount ? { amount } : { duration: seconds }
-    const instance = autocannon({ url: `${url}/me`, headers, connections, ...length, sampleInt: 100 }, (err, result) =>
+    const request = { method: target.method ?? 'GET', body: target.body }
+    const instance = autocannon({ url: `${url}${target.path ?? '/me'}`, headers, connections, ...length, sampleInt: 100, ...request }, (err, result) =>
       err ? reject(err) : resolve(result),
     )
     if (onTime) instance.on('response', (_client, _status, _bytes, ms) => onTime(ms))
@@ -105,26 +128,26 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
 }
 
-export async function warmUp(url: string, headers: Record<string, string>, options: { connections: number; warmup: number }) {
-  await run(url, headers, options.connections, options.warmup)
+export async function warmUp(url: string, headers: Record<string, string>, options: { connections: number; warmup: number }, target: Target = {}) {
+  await run(url, headers, options.connections, options.warmup, undefined, undefined, target)
 }
 
 /**
  * One measured run. Latencies come from autocannon's per-response timer (sub-millisecond), not from its
  * whole-millisecond histogram.
  */
-export async function measure(url: string, headers: Record<string, string>, options: { connections: number; seconds: number }): Promise<Load> {
+export async function measure(url: string, headers: Record<string, string>, options: { connections: number; seconds: number }, target: Target = {}): Promise<Load> {
   const times: number[] = []
-  let result = await run(url, headers, options.connections, options.seconds, (ms) => times.push(ms))
+  let result = await run(url, headers, options.connections, options.seconds, (ms) => times.push(ms), undefined, target)
   // A very short round on a very busy machine may end before any answer: then measure a few requests instead,
   // however long they take (a slow figure is still a figure; failing would be the machine's fault, not the app's).
   if (times.length === 0 && result.errors === 0 && result.non2xx === 0) {
     const started = performance.now()
-    result = await run(url, headers, options.connections, options.seconds, (ms) => times.push(ms), options.connections * 5)
+    result = await run(url, headers, options.connections, options.seconds, (ms) => times.push(ms), options.connections * 5, target)
     result.duration = (performance.now() - started) / 1000
   }
   if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`GET /me failed during the run: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
+    throw new Error(`${target.method ?? 'GET'} ${target.path ?? '/me'} failed during the run: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
   }
   if (times.length === 0) throw new Error('no request completed during the run')
   times.sort((a, b) => a - b)

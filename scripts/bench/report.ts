@@ -17,6 +17,40 @@ export interface Row {
   afterPasswordChange?: string
 }
 
+/** Step 07's second table: the service's GET /me and the app's POST /token. */
+export interface ServiceRow {
+  label: string
+  queries: number
+  bytes: number
+  load: Load
+  afterLogout: string
+}
+
+export function serviceTable(rows: ServiceRow[], ceiling: Row): string {
+  const lines = rows.map((row) =>
+    [
+      row.label,
+      String(row.queries),
+      String(row.bytes),
+      integer.format(row.load.requestsPerSecond),
+      `${Math.round((100 * row.load.requestsPerSecond) / ceiling.load.requestsPerSecond)} %`,
+      ms(row.load.p50),
+      ms(row.load.p99),
+      row.afterLogout,
+    ].join(' | '),
+  )
+  return [
+    '| step 07, tokens for another service | queries | bytes of credential per request | requests/s | of the ceiling | p50 | p99 | after the owner logs out, a token minted before is refused |',
+    '|---|---:|---:|---:|---:|---:|---:|---|',
+    ...lines.map((line) => `| ${line} |`),
+    '',
+    'The service runs in its own process, with no database: it verifies an ES256 signature with the public keys it fetched once from the app. ' +
+      'POST /token is the price of a token: one query (the session JOIN its user) and an ES256 signature. ' +
+      'The introspecting service is no step (`scripts/bench/introspection`): it asks the app about every token (RFC 7662), which answers from the sessions table, so a logout reaches the very next call; its queries are the app\'s, one per call, and every call waits for that round trip.',
+    '',
+  ].join('\n')
+}
+
 export interface Settings {
   duration: number
   warmup: number

@@ -113,3 +113,55 @@ export async function stolenCredentialRefused(step: StepName, dir: string, revoc
     await app.close()
   }
 }
+
+/** Step 07: what the service side costs, counted in-process with the test clock. */
+export interface ServiceFacts {
+  /** Queries of the app's POST /token: the session JOIN its user. */
+  tokenQueries: number
+  /** The bytes of the `Authorization` line a call to the service carries. */
+  tokenBytes: number
+  /** After the owner logs out, when the service refuses a token minted before: the checkpoint after its exp. */
+  afterLogout: string
+}
+
+export async function serviceFacts(step: StepName, dir: string): Promise<ServiceFacts> {
+  const app = await startSolution(step, dir)
+  try {
+    const { device } = await signUp(app)
+    let token = ''
+    const tokenQueries = await app.countQueries(async () => {
+      const reply = await device.post('/token', { audience: 'reports' })
+      if (reply.status !== 200) throw new Error(`POST /token answered ${reply.status} ${reply.text}`)
+      token = reply.body.token
+    })
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString())
+    if ((await device.logout()).status !== 204) throw new Error('logout failed')
+    // Nothing reaches the token after the logout: the service refuses it once it has expired, and not before.
+    const minutes = Math.ceil((claims.exp - claims.iat) / 60)
+    return { tokenQueries, tokenBytes: Buffer.byteLength(`Authorization: Bearer ${token}\r\n`), afterLogout: `never, until it expires (${minutes} min)` }
+  } finally {
+    await app.close()
+  }
+}
+
+/**
+ * The introspecting variant (scripts/bench/introspection): the queries the app runs for one introspection,
+ * and whether a token minted before a logout is refused at the very next call.
+ */
+export async function introspectionFacts(dir: string): Promise<{ queries: number; afterLogout: string }> {
+  const app = await startSolution('step-07-service-tokens', dir)
+  try {
+    const { device } = await signUp(app)
+    const token = (await device.post('/token', { audience: 'reports' })).body?.token
+    let active: boolean | undefined
+    const queries = await app.countQueries(async () => {
+      active = (await app.device('the service').post('/introspect', { token })).body?.active
+    })
+    if (active !== true) throw new Error('POST /introspect did not find a fresh token active')
+    if ((await device.logout()).status !== 204) throw new Error('logout failed')
+    const after = (await app.device('the service').post('/introspect', { token })).body?.active
+    return { queries, afterLogout: after === false ? 'at once' : 'not at once' }
+  } finally {
+    await app.close()
+  }
+}

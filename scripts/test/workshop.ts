@@ -57,6 +57,8 @@ const yellow = paint(33)
 const mark = (ok: boolean) => (ok ? green('✔') : red('✖'))
 
 const GAP = /gap \(closed in step-(\d+)\)/
+/** A price that no later step removes (step 07's): a passing test, listed as a cost, never a failure nor a gap pair. */
+const COST = /^cost \(stays\): /
 const suiteFile = (step: StepName) => join(ROOT, 'tests', `${step}.test.ts`)
 const hasFolder = (step: StepName, flavour: 'steps' | 'solutions') => existsSync(join(stepDir(step, flavour), 'routes.ts'))
 
@@ -285,6 +287,11 @@ function printSummary(checks: Check[], started: number, gaps = true) {
     }
   }
 
+  const costs = checks.filter((check) => COST.test(check.label) && check.ok && !check.skipped && check.group.endsWith('· solution'))
+  if (costs.length) {
+    console.log('\n' + bold('Costs that stay') + dim(' (passing tests that show a price of the design; not failures, no step closes them)'))
+    for (const check of costs) console.log(`  ${yellow('◆')} ${check.group.replace(/ · solution$/, '')}: ${check.label.replace(COST, '')}`)
+  }
   const failed = checks.filter((check) => !check.ok)
   const skipped = checks.filter((check) => check.skipped && check.ok)
   if (skipped.length) {

@@ -10,6 +10,7 @@ import type { Clock } from '../../lib/clock.ts'
 import type { Secrets } from '../../lib/config.ts'
 import { countQueries, openDatabase, type Database } from '../../lib/db.ts'
 import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, NO_HASH_LIMITS, type Passwords } from '../../lib/passwords.ts'
+import { newSigningKey, type IssuerSettings, type SigningKey } from '../../lib/signing-keys.ts'
 import { loadStep, ROOT, type StepName } from '../../lib/steps.ts'
 import { freshDatabase, postgresUrl, type TestDatabase } from './database.ts'
 import { Device } from './device.ts'
@@ -40,6 +41,10 @@ export interface TestApp {
   db: Database
   clock: TestClock
   secrets: Secrets
+  /** Step 07: the app as an issuer. Changing `keys` is what a restart with new SIGNING_KEYS does. */
+  issuer: IssuerSettings
+  /** The paths requested from this app so far, in order (a service's JWKS fetches among them). */
+  requests: string[]
   /** A client that keeps whatever credential login gives it: a cookie, or bearer and refresh tokens. */
   device(name?: string): Device
   /** How many SQL statements the app ran while `action` ran. */
@@ -62,6 +67,10 @@ export interface StartOptions {
   secrets?: Secrets
   /** A database made by freshDatabase(); the caller drops it. */
   database?: TestDatabase
+  /** Step 07: these signing keys (SIGNING_KEYS) instead of one new key; two servers of one app share them. */
+  signingKeys?: SigningKey[]
+  /** Step 07: the services it mints for (SERVICE_NAME); `reports` unless given. */
+  audiences?: string[]
 }
 
 /** Two random 256-bit signing secrets, as a fresh deployment would generate them. */
@@ -92,14 +101,19 @@ export async function startApp(t: TestContext | undefined, step: StepName, optio
   const clock = new TestClock()
   const secrets = options.secrets ?? newSecrets()
   const passwords = options.passwords ?? createPasswords(CHEAP_SCRYPT_FOR_TESTS, NO_HASH_LIMITS)
-  const koa = createApp(loaded, { db, clock, passwords, secrets }, { trustProxy: options.trustProxy, production: options.production })
+  // Every app gets issuer settings; only step 07's routes read them. The URL is known once the server listens.
+  const issuer: IssuerSettings = { url: '', audiences: options.audiences ?? ['reports'], keys: options.signingKeys ?? [newSigningKey()] }
+  const koa = createApp(loaded, { db, clock, passwords, secrets, issuer }, { trustProxy: options.trustProxy, production: options.production })
   const server = koa.listen(0, '127.0.0.1')
+  const requests: string[] = []
+  server.on('request', (request) => requests.push(request.url ?? ''))
   // The test device reuses an idle socket until the server's keep-alive timeout (5 s by default); on a busy
   // machine its timer fires late, it writes to a socket the server has just closed, and gets ECONNRESET.
   // A timeout no test ever idles through takes that race away.
   server.keepAliveTimeout = 60_000
   await new Promise((resolve) => server.once('listening', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+  issuer.url = url
 
   const app: TestApp = {
     step,
@@ -108,6 +122,8 @@ export async function startApp(t: TestContext | undefined, step: StepName, optio
     db,
     clock,
     secrets,
+    issuer,
+    requests,
     device: (name = 'device') => new Device(url, name),
     async countQueries(action) {
       const counter = countQueries(db)

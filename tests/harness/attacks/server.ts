@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { randomKey } from '../../../lib/dev-secrets.ts'
+import { newPrivateJwk } from '../../../lib/signing-keys.ts'
 import { ROOT, type StepName } from '../../../lib/steps.ts'
 
 export interface Exit {
@@ -23,20 +24,23 @@ export interface ChildServer {
 /**
  * Two encoded random keys (the form the README's command makes), new for each test process and the same for
  * all of its servers: tokens signed before a restart still verify after it. A test that wants new secrets for
- * a restart asks for them with randomKey().
+ * a restart asks for them with randomKey(). And step 07's signing key, made once per test run (never a key
+ * written in the repo).
  */
 export const TEST_SECRETS = {
   ACCESS_TOKEN_SECRET: randomKey(),
   REFRESH_TOKEN_SECRET: randomKey(),
+  SIGNING_KEYS: JSON.stringify([newPrivateJwk('test-run-key')]),
 }
 
 const START = join(ROOT, 'scripts', 'start.ts')
 
 /** `node --import tsx scripts/start.ts <step> [--solution]` with `env` added to a clean environment. */
-export function runStart(step: StepName, solution: boolean, env: Record<string, string>) {
-  const args = ['--import', 'tsx', START, step, ...(solution ? ['--solution'] : [])]
+export function runStart(step: StepName, solution: boolean, env: Record<string, string>, extra: string[] = []) {
+  const args = ['--import', 'tsx', START, step, ...(solution ? ['--solution'] : []), ...extra]
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', ...env }
-  for (const name of ['NODE_ENV', 'ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'DATABASE_FILE', 'DATABASE_URL', 'NODE_TEST_CONTEXT']) {
+  const settings = ['SIGNING_KEYS', 'ISSUER', 'SERVICE_PORT', 'SERVICE_NAME']
+  for (const name of ['NODE_ENV', 'ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'DATABASE_FILE', 'DATABASE_URL', 'NODE_TEST_CONTEXT', ...settings]) {
     if (!(name in env)) delete childEnv[name]
   }
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -52,8 +56,8 @@ export function runStart(step: StepName, solution: boolean, env: Record<string, 
  * Starts the server and waits for `listening on http://localhost:<port>`; fails if it exits first, or hangs
  * (no line in 2 minutes: a hang, not a slow machine).
  */
-export async function startServer(step: StepName, solution: boolean, env: Record<string, string>): Promise<ChildServer> {
-  const { child, exited, output } = runStart(step, solution, env)
+export async function startServer(step: StepName, solution: boolean, env: Record<string, string>, extra: string[] = []): Promise<ChildServer> {
+  const { child, exited, output } = runStart(step, solution, env, extra)
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL')

@@ -7,7 +7,7 @@ export interface Target {
   label: string
   dir: string
   number: number
-  /** Steps 01 and 06: a `sid` cookie. Steps 02–05: bearer tokens. */
+  /** Steps 01, 06 and 07: a `sid` cookie. Steps 02–05: bearer tokens. */
   cookies: boolean
   /** Steps 03–05 have POST /refresh. */
   refresh: boolean
@@ -31,7 +31,7 @@ export function targets(which: Flavour = flavour()): Target[] {
       label: name.slice(0, 7),
       dir: stepDir(name, which),
       number,
-      cookies: number === 1 || number === 6,
+      cookies: number === 1 || number >= 6,
       refresh: number >= 3 && number <= 5,
     }
   })
