@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ROOT } from '../../lib/steps.ts'
+import { jobEnv, noteTests } from './profile.ts'
 
 export interface TestResult {
   name: string
@@ -14,6 +15,8 @@ export interface TestResult {
   /** Why it was skipped: a sentence of the test's, or node:test's own for a name-pattern filter. */
   reason?: string
   message?: string
+  /** Its wall time, node:test's duration_ms. */
+  ms?: number
 }
 
 export interface SuiteRun {
@@ -41,7 +44,7 @@ export function runSuite({ file, env = {}, namePatterns = [], alongside = [] }: 
   for (const pattern of namePatterns) args.push(`--test-name-pattern=${pattern}`)
   for (const other of alongside) args.push('--import', pathToFileURL(other).href)
   args.push(file)
-  const childEnv = { ...process.env, ...env }
+  const childEnv = { ...process.env, ...env, ...jobEnv() }
   if (!env.WORKSHOP_TARGET) delete childEnv.WORKSHOP_TARGET
   if (!env.WORKSHOP_BROWSER_GAPS) delete childEnv.WORKSHOP_BROWSER_GAPS
   delete childEnv.NODE_TEST_CONTEXT // set inside a test run; a nested `node --test` would refuse to start
@@ -56,6 +59,7 @@ export function runSuite({ file, env = {}, namePatterns = [], alongside = [] }: 
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as TestResult)
+      noteTests(results)
       resolve({ results, exitCode: code ?? 1, stderr })
     })
   })

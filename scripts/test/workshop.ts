@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import { ROOT, stepDir, stepNumber, STEPS, type StepName } from '../../lib/steps.ts'
 import { addPostgresJobs, databaseSummary, takePostgresUrl } from './postgres.ts'
+import { asJob, jobEnv, printProfile, profiling, startProfile } from './profile.ts'
 import { inPool, runSuite, type PoolJob, type SuiteRun, type TestResult } from './run-suite.ts'
 
 interface Check {
@@ -70,7 +71,7 @@ function gapClosers(step: StepName): number[] {
 function typecheck(): Promise<Check> {
   return new Promise((resolve) => {
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, env: { ...process.env, ...jobEnv() }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk) => (output += chunk))
     child.stderr.on('data', (chunk) => (output += chunk))
@@ -202,8 +203,9 @@ function otherSuites(): string[] {
     .map((file) => join(ROOT, 'tests', file))
 }
 
-export async function checkWorkshop(): Promise<number> {
+export async function checkWorkshop({ profile = false } = {}): Promise<number> {
   const started = Date.now()
+  if (profile) startProfile()
   const postgres = takePostgresUrl() // the SQLite pass below never sees DATABASE_URL
   // One more job than cores: the bench and restart suites spend part of their time waiting on servers.
   const limit = availableParallelism() + 1
@@ -213,7 +215,7 @@ export async function checkWorkshop(): Promise<number> {
   const add = (label: string, work: () => Promise<Check[]>, lane?: string) => {
     const run = async () => {
       const start = Date.now()
-      const checks = await work()
+      const checks = await asJob(label, work)
       const failed = checks.filter((check) => !check.ok).length
       const skipped = checks.filter((check) => check.skipped && check.ok).length
       const seconds = ((Date.now() - start) / 1000).toFixed(1)
@@ -307,5 +309,6 @@ function printSummary(checks: Check[], started: number, gaps = true) {
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   console.log(dim(`\n${checks.length} check${checks.length === 1 ? '' : 's'} in ${seconds} s`))
   for (const line of databaseSummary(checks)) console.log(line)
+  if (profiling()) for (const line of printProfile((Date.now() - started) / 1000)) console.log(line)
   console.log(`${checks.length - failed.length - skipped.length} passed, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`)
 }
