@@ -15,7 +15,7 @@ export interface ServeOptions {
   databaseUrl?: string
   /** Where to listen; every interface when not given. The benchmark binds 127.0.0.1 only. */
   host?: string
-  /** The scrypt cost; OWASP's unless given. The benchmark, which never measures a hash, passes a cheap one. */
+  /** The scrypt cost; OWASP's unless given or TEST_ONLY_SCRYPT_N says otherwise. The benchmark, which never measures a hash, passes a cheap one. */
   scrypt?: ScryptParams
 }
 
@@ -27,8 +27,26 @@ export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
   throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
 }
 
-export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT }: ServeOptions) {
+/**
+ * TEST_ONLY_SCRYPT_N=16: the tests' `npm start` servers hash at a test-only cost (N=16, r=8, p=1) instead of
+ * OWASP's N=2^17, where no hash is under test: an OWASP hash costs 0.7 s of CPU here, and a test run starts
+ * dozens of servers. Refused under NODE_ENV=production, and announced with a warning everywhere else.
+ */
+export function readScryptCost(env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = console.warn): ScryptParams {
+  const value = env.TEST_ONLY_SCRYPT_N ?? ''
+  if (value === '') return OWASP_SCRYPT
+  if (env.NODE_ENV === 'production') throw new Error('TEST_ONLY_SCRYPT_N is set: passwords would be hashed far below OWASP\'s cost. Refusing to start with NODE_ENV=production.')
+  const N = Number(value)
+  if (!/^\d+$/.test(value) || N < 2 || N >= OWASP_SCRYPT.N || (N & (N - 1)) !== 0) {
+    throw new Error(`TEST_ONLY_SCRYPT_N must be a power of two below OWASP's ${OWASP_SCRYPT.N} (the tests use 16), got "${value}". Refusing to start.`)
+  }
+  warn(`warning: TEST_ONLY_SCRYPT_N=${N}: passwords are hashed at a test-only cost, far below OWASP's N=${OWASP_SCRYPT.N}. For tests only.`)
+  return { ...OWASP_SCRYPT, N }
+}
+
+export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt }: ServeOptions) {
   const secrets = loadSecrets()
+  scrypt ??= readScryptCost()
   const settings = { trustProxy: readTrustProxy(), production: process.env.NODE_ENV === 'production' }
   const step = await loadStep(dir)
   const location = databaseUrl ?? databaseFile ?? `${ROOT}/.data/${basename(dir)}.sqlite`

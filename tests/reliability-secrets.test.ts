@@ -1,10 +1,19 @@
 // Secrets, through `npm start` itself (CONTRACT.md → "`npm start` environment"): production refuses to start
-// without real secrets; development warns and uses values that say they are not secrets.
+// without real secrets; development warns and uses values that say they are not secrets. And the password
+// cost: `npm start` hashes at OWASP's, measured here, and refuses the tests' cheaper one in production.
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { readFileSync } from 'node:fs'
+import { after, before, describe, test } from 'node:test'
 import { loadSecrets } from '../lib/config.ts'
-import { runStart, startServer, TEST_SECRETS } from './harness/attacks/server.ts'
+import { openDatabase } from '../lib/db.ts'
+import { OWASP_SCRYPT } from '../lib/passwords.ts'
+import { readScryptCost } from '../lib/server.ts'
+import { loadStep } from '../lib/steps.ts'
+import { OWASP_COST, runStart, startServer, TEST_SECRETS, type ChildServer } from './harness/attacks/server.ts'
 import { flavour, targets } from './harness/attacks/targets.ts'
+import { freshDatabase, type TestDatabase } from './harness/database.ts'
+import { Device } from './harness/device.ts'
+import { expectStatus } from './harness/expect.ts'
 
 const STEP = targets().find((target) => target.number === 2) ?? targets()[0]
 const SOLUTION = flavour() === 'solutions'
@@ -23,6 +32,7 @@ describe('secrets', { concurrency: true }, () => {
     ['with a REFRESH_TOKEN_SECRET of 31 bytes', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: 'y'.repeat(31) }, /REFRESH_TOKEN_SECRET is shorter than 32 bytes/],
     ['with both secrets equal', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET }, /equal/],
     ['with the development secrets', { ACCESS_TOKEN_SECRET: text(DEV.access), REFRESH_TOKEN_SECRET: text(DEV.refresh) }, /development value/],
+    ['with TEST_ONLY_SCRYPT_N=16, the tests’ password cost', { ...TEST_SECRETS, TEST_ONLY_SCRYPT_N: '16' }, /TEST_ONLY_SCRYPT_N is set/],
   ]
   for (const [name, env, message] of refusals) {
     test(`NODE_ENV=production ${name}: the server refuses to start, with a clear message and no stack trace`, async () => {
@@ -47,12 +57,72 @@ describe('secrets', { concurrency: true }, () => {
     assert.doesNotMatch(exit.stderr, /warning/i, 'real secrets need no warning')
   })
 
-  test('in development without secrets: the server warns about each one and starts', async () => {
-    const server = await startServer(STEP.name, SOLUTION, { DATABASE_FILE: ':memory:' })
-    const exit = await server.stop('SIGTERM')
-    assert.equal(exit.code, 0)
-    assert.match(exit.stderr, /warning: ACCESS_TOKEN_SECRET is not set/)
-    assert.match(exit.stderr, /warning: REFRESH_TOKEN_SECRET is not set/)
+  // One development server, started as a presenter starts it (no secrets, no TEST_ONLY_SCRYPT_N), for the
+  // warnings, the password cost it hashes at and what that cost measures, and its SIGTERM.
+  describe('npm start in development, as a presenter starts it', { concurrency: false }, () => {
+    let server: ChildServer
+    let database: TestDatabase
+    before(async () => {
+      database = await freshDatabase('file', 'owasp-cost')
+      server = await startServer(STEP.name, SOLUTION, { ...database.env, ...OWASP_COST })
+    })
+    after(async () => {
+      await server?.stop('SIGKILL')
+      await database?.drop()
+    })
+
+    test('in development without secrets: the server warns about each one and starts', () => {
+      assert.match(server.output().stderr, /warning: ACCESS_TOKEN_SECRET is not set/)
+      assert.match(server.output().stderr, /warning: REFRESH_TOKEN_SECRET is not set/)
+    })
+
+    test('without TEST_ONLY_SCRYPT_N, npm start stores passwords hashed at OWASP’s cost: scrypt N=2^17, r=8, p=1', async () => {
+      expectStatus(await new Device(server.url).register('owasp@example.com', 'a long enough password'), 201)
+      const db = await openDatabase(database.location, (await loadStep(STEP.dir)).migrations, { poolSize: 1 })
+      try {
+        const [hash] = await db('users').where({ email: 'owasp@example.com' }).pluck('password_hash')
+        const { N, r, p } = OWASP_SCRYPT
+        assert.ok(String(hash).startsWith(`scrypt$N=${N},r=${r},p=${p}$`), `the stored hash should name OWASP's cost (lib/passwords.ts → OWASP_SCRYPT), got ${String(hash).split('$').slice(0, 2).join('$')}`)
+        assert.doesNotMatch(server.output().stderr, /TEST_ONLY_SCRYPT_N/, 'no test-only cost may be in force here')
+      } finally {
+        await db.destroy()
+      }
+    })
+
+    test('measured: a registration on that server spends OWASP’s price in CPU, at least 0.1 s (0.7 s on the workshop’s machine)', async (t) => {
+      // CPU time of the server process (every thread: scrypt runs on libuv's pool), from the kernel: a sleep
+      // could pass a stopwatch, not this. The bound is low enough for a fast machine, and load only adds to it.
+      const cpu = () => {
+        const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+        return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in ticks of 1/100 s
+      }
+      const before = cpu()
+      const started = performance.now()
+      expectStatus(await new Device(server.url).register('measured@example.com', 'a long enough password'), 201)
+      const wall = (performance.now() - started) / 1000
+      const spent = cpu() - before
+      t.diagnostic(`one registration: ${spent.toFixed(2)} s of the server's CPU, ${wall.toFixed(2)} s of wall`)
+      assert.ok(spent >= 0.1, `a registration cost the server only ${spent.toFixed(2)} s of CPU: OWASP's scrypt (N=2^17) takes far more. Is npm start hashing at OWASP's cost (lib/server.ts → readScryptCost)?`)
+      assert.ok(wall >= 0.1, `a registration took only ${wall.toFixed(2)} s`)
+    })
+
+    test('SIGTERM stops it with exit code 0', async () => {
+      const exit = await server.stop('SIGTERM')
+      assert.equal(exit.code, 0, `SIGTERM should end the server with exit code 0, got ${exit.code ?? exit.signal}\n${exit.stderr}`)
+    })
+  })
+
+  test('TEST_ONLY_SCRYPT_N: OWASP’s cost when unset; refused under NODE_ENV=production; a power of two below OWASP’s, announced with a warning', () => {
+    const quiet = () => {}
+    assert.deepEqual(readScryptCost({}, quiet), OWASP_SCRYPT, 'unset: OWASP’s cost')
+    assert.deepEqual(readScryptCost({ TEST_ONLY_SCRYPT_N: '' }, quiet), OWASP_SCRYPT, 'empty: OWASP’s cost')
+    assert.throws(() => readScryptCost({ NODE_ENV: 'production', TEST_ONLY_SCRYPT_N: '16' }, quiet), /Refusing to start with NODE_ENV=production/)
+    for (const bad of ['1', '15', '131072', '16k', '-16']) {
+      assert.throws(() => readScryptCost({ TEST_ONLY_SCRYPT_N: bad }, quiet), /must be a power of two below OWASP/, `TEST_ONLY_SCRYPT_N=${bad} must be refused`)
+    }
+    const warnings: string[] = []
+    assert.deepEqual(readScryptCost({ TEST_ONLY_SCRYPT_N: '16' }, (line) => warnings.push(line)), { ...OWASP_SCRYPT, N: 16 })
+    assert.match(warnings.join('\n'), /warning: TEST_ONLY_SCRYPT_N=16: .*For tests only/, 'a test-only cost must say so when the server starts')
   })
 
   test('in development with both secrets equal: the server refuses to start too, in every mode', async () => {
