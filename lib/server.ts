@@ -2,9 +2,9 @@
 import { basename } from 'node:path'
 import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
-import { loadSecrets } from './config.ts'
+import { loadSecrets, readScryptCost } from './config.ts'
 import { openDatabase } from './db.ts'
-import { createPasswords, OWASP_SCRYPT, type ScryptParams } from './passwords.ts'
+import { createPasswords, type ScryptParams } from './passwords.ts'
 import { loadStep, ROOT } from './steps.ts'
 
 export interface ServeOptions {
@@ -25,23 +25,6 @@ export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
   if (value === '' || value === '0') return false
   if (value === '1') return true
   throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
-}
-
-/**
- * TEST_ONLY_SCRYPT_N=16: the tests' `npm start` servers hash at a test-only cost (N=16, r=8, p=1) instead of
- * OWASP's N=2^17, where no hash is under test: an OWASP hash costs 0.7 s of CPU here, and a test run starts
- * dozens of servers. Refused under NODE_ENV=production, and announced with a warning everywhere else.
- */
-export function readScryptCost(env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = console.warn): ScryptParams {
-  const value = env.TEST_ONLY_SCRYPT_N ?? ''
-  if (value === '') return OWASP_SCRYPT
-  if (env.NODE_ENV === 'production') throw new Error('TEST_ONLY_SCRYPT_N is set: passwords would be hashed far below OWASP\'s cost. Refusing to start with NODE_ENV=production.')
-  const N = Number(value)
-  if (!/^\d+$/.test(value) || N < 2 || N >= OWASP_SCRYPT.N || (N & (N - 1)) !== 0) {
-    throw new Error(`TEST_ONLY_SCRYPT_N must be a power of two below OWASP's ${OWASP_SCRYPT.N} (the tests use 16), got "${value}". Refusing to start.`)
-  }
-  warn(`warning: TEST_ONLY_SCRYPT_N=${N}: passwords are hashed at a test-only cost, far below OWASP's N=${OWASP_SCRYPT.N}. For tests only.`)
-  return { ...OWASP_SCRYPT, N }
 }
 
 export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt }: ServeOptions) {

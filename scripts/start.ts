@@ -1,8 +1,10 @@
 // npm start -- step-04 [--solution]
 import { parseArgs } from 'node:util'
-import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
-import { serve } from '../lib/server.ts'
+import { loadSecrets, readScryptCost } from '../lib/config.ts'
 import { resolveStep, stepDir, stepExists, UnknownStepError } from '../lib/steps.ts'
+// The server and the database (koa, knex, the step's code) load only once the environment is known to be
+// usable: a start that must be refused is refused in half the time, before any of them loads.
+const loadServer = () => Promise.all([import('../lib/db.ts'), import('../lib/server.ts')])
 
 try {
   const { values, positionals } = parseArgs({ options: { solution: { type: 'boolean', default: false } }, allowPositionals: true })
@@ -13,6 +15,10 @@ try {
   const port = process.env.PORT ? Number(process.env.PORT) : 3000
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UnknownStepError(`PORT must be a port number, got "${process.env.PORT}".`)
   const databaseUrl = process.env.DATABASE_URL || undefined
+  // Quietly: serve() reads them again and warns then, in its usual order.
+  loadSecrets(process.env, () => {})
+  readScryptCost(process.env, () => {})
+  const [{ isPostgresUrl, redactedUrl }, { serve }] = await loadServer()
   if (databaseUrl && !isPostgresUrl(databaseUrl)) throw new UnknownStepError('DATABASE_URL must look like postgres://user:password@host:port/database.')
   console.log(`serving ${flavour}/${name}${databaseUrl ? ` on PostgreSQL (${redactedUrl(databaseUrl)})` : ''}`)
   await serve({ dir: stepDir(name, flavour), port, databaseFile: process.env.DATABASE_FILE || undefined, databaseUrl })
