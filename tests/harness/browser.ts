@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import puppeteer, { type Browser } from 'puppeteer-core'
+import type { Browser } from 'puppeteer-core'
 
 const DEBIAN_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
 
@@ -33,6 +33,9 @@ export const skipWithoutBrowser: string | false =
 /** Headless Chromium, offline and quiet, with a fresh profile that is removed on close. */
 export async function launchBrowser(): Promise<Browser> {
   assert.ok(CHROMIUM, `${'missing' in found ? found.missing : ''} ${HOW_TO_GET_ONE} CI must run the browser checks.`)
+  // Loaded here, not at the top: puppeteer-core is about a second of CPU to import under tsx, and every step
+  // suite that declares a browser gap test imports this file, in the learner's loop too, where it is skipped.
+  const { default: puppeteer } = await import('puppeteer-core')
   const profile = mkdtempSync(join(tmpdir(), 'workshop-chromium-'))
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
