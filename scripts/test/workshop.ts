@@ -164,9 +164,10 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 /**
  * A step's solution, in one process: its own suite, and the gap tests of every earlier suite whose gaps
  * reach this step. Both point at the same folder, so they share one start-up (a process costs about a
- * second of CPU here, most of the whole run's time).
+ * second of CPU here, most of the whole run's time). With `starter`, the same process then runs the suite
+ * once more on the starter, for the starter's checks (without the browser gap tests, as a learner runs it).
  */
-async function onSolution(step: StepName): Promise<Check[]> {
+async function onSolution(step: StepName, starter = false): Promise<Check[]> {
   // The browser gap tests run here (not in a learner's per-step loop): skipped with the reason without Chromium.
   const target = { WORKSHOP_TARGET: stepDir(step, 'solutions'), WORKSHOP_BROWSER_GAPS: '1' }
   const earlier = STEPS.filter((from) => stepNumber(from) < stepNumber(step) && Math.max(0, ...gapClosers(from)) >= stepNumber(step))
@@ -178,15 +179,21 @@ async function onSolution(step: StepName): Promise<Check[]> {
   const separately = Promise.all(
     alone.map(async (from) => gapChecks(from, step, await runSuite({ file: suiteFile(from), env: target, namePatterns: [gapPattern] }))),
   )
-  if (!name) return [...solutionChecks(step, await runSuite({ file: suiteFile(step), env: target })), ...(await separately).flat()]
+  const again = starter ? [{ WORKSHOP_TARGET: stepDir(step, 'steps'), WORKSHOP_BROWSER_GAPS: null }] : []
+  const starterOf = (run: SuiteRun) => (starter ? starterChecks(step, { ...run, results: run.again[0] }) : [])
+  if (!name) {
+    const run = await runSuite({ file: suiteFile(step), env: target, again })
+    return [...solutionChecks(step, run), ...starterOf(run), ...(await separately).flat()]
+  }
 
   const run = await runSuite({
     file: suiteFile(step),
     env: target,
     alongside: named.map(suiteFile),
     namePatterns: [`^${escapeRegExp(name)}$`, gapPattern],
+    again,
   })
-  const checks = solutionChecks(step, { ...run, results: run.results.filter((result) => result.top === name) })
+  const checks = [...solutionChecks(step, { ...run, results: run.results.filter((result) => result.top === name) }), ...starterOf(run)]
   for (const from of named) {
     const theirs = run.results.filter((result) => result.top === topSuiteName(suiteFile(from)))
     checks.push(...gapChecks(from, step, { ...run, results: theirs }))
@@ -251,6 +258,9 @@ export async function checkWorkshop({ profile = false } = {}): Promise<number> {
     if (hasFolder(step, 'solutions')) {
       if (!existsSync(file)) {
         add(`${step}: suite`, async () => [{ group: `${step} · solution`, label: 'has a suite', ok: false, detail: `${relative(ROOT, file)} is missing` }])
+      } else if (hasFolder(step, 'steps')) {
+        add(`${step}: suite on the solution (and earlier gap tests) and on the starter, one process`, () => onSolution(step, true))
+        continue
       } else {
         add(`${step}: suite and earlier gap tests on the solution`, () => onSolution(step))
       }
