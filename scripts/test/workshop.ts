@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import { ROOT, stepDir, stepNumber, STEPS, type StepName } from '../../lib/steps.ts'
 import { addPostgresJobs, databaseSummary, takePostgresUrl } from './postgres.ts'
+import { startBrowserBroker } from './browser-broker.ts'
 import { asJob, jobEnv, printProfile, profiling, startProfile } from './profile.ts'
 import { inPool, runSuite, type PoolJob, type SuiteRun, type TestResult } from './run-suite.ts'
 
@@ -246,7 +247,7 @@ export async function checkWorkshop({ profile = false } = {}): Promise<number> {
     })
   }
   if (ONLY_SUITES) {
-    const checks = (await inPool(jobs, limit)).flat()
+    const checks = await runAll(jobs, limit)
     printSummary(checks, started, false)
     return checks.every((check) => check.ok) ? 0 : 1
   }
@@ -271,9 +272,19 @@ export async function checkWorkshop({ profile = false } = {}): Promise<number> {
       add(`${step}: starter`, async () => [{ group: `${step} · starter`, label: 'exists', ok: false, detail: `steps/${step} is missing` }])
     }
   }
-  const checks = (await inPool(jobs, limit)).flat()
+  const checks = await runAll(jobs, limit)
   printSummary(checks, started)
   return checks.every((check) => check.ok) ? 0 : 1
+}
+
+/** The jobs, with one Chromium for every browser check among them (started only if one asks). */
+async function runAll(jobs: Array<PoolJob<Check[]>>, limit: number): Promise<Check[]> {
+  const broker = await startBrowserBroker()
+  try {
+    return (await inPool(jobs, limit)).flat()
+  } finally {
+    await broker.close()
+  }
 }
 
 function printSummary(checks: Check[], started: number, gaps = true) {
