@@ -3,6 +3,7 @@ import { createSecretKey, type KeyObject } from 'node:crypto'
 import { relative } from 'node:path'
 import { DEV_SECRETS_DIR, devSecret } from './dev-secrets.ts'
 import { ROOT, stepNumber } from './steps.ts'
+import { OWASP_SCRYPT, type ScryptParams } from './passwords.ts'
 
 export interface Secrets {
   /** Signs access tokens. */
@@ -93,4 +94,21 @@ export function loadSecrets(env: NodeJS.ProcessEnv = process.env, warn: (message
     throw new Error('ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are equal. Refusing to start: give each kind of token its own secret.')
   }
   return secrets
+}
+
+/**
+ * TEST_ONLY_SCRYPT_N=16: the tests' `npm start` servers hash at a test-only cost (N=16, r=8, p=1) instead of
+ * OWASP's N=2^17, where no hash is under test: an OWASP hash costs 0.7 s of CPU here, and a test run starts
+ * dozens of servers. Refused under NODE_ENV=production, and announced with a warning everywhere else.
+ */
+export function readScryptCost(env: NodeJS.ProcessEnv = process.env, warn: (message: string) => void = console.warn): ScryptParams {
+  const value = env.TEST_ONLY_SCRYPT_N ?? ''
+  if (value === '') return OWASP_SCRYPT
+  if (env.NODE_ENV === 'production') throw new Error('TEST_ONLY_SCRYPT_N is set: passwords would be hashed far below OWASP\'s cost. Refusing to start with NODE_ENV=production.')
+  const N = Number(value)
+  if (!/^\d+$/.test(value) || N < 2 || N >= OWASP_SCRYPT.N || (N & (N - 1)) !== 0) {
+    throw new Error(`TEST_ONLY_SCRYPT_N must be a power of two below OWASP's ${OWASP_SCRYPT.N} (the tests use 16), got "${value}". Refusing to start.`)
+  }
+  warn(`warning: TEST_ONLY_SCRYPT_N=${N}: passwords are hashed at a test-only cost, far below OWASP's N=${OWASP_SCRYPT.N}. For tests only.`)
+  return { ...OWASP_SCRYPT, N }
 }

@@ -4,9 +4,9 @@ import type { Server } from 'node:http'
 import { basename, join } from 'node:path'
 import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
-import { loadSecrets, NO_SECRETS } from './config.ts'
+import { loadSecrets, NO_SECRETS, readScryptCost } from './config.ts'
 import { openDatabase } from './db.ts'
-import { createPasswords, HASH_LIMITS, OWASP_SCRYPT, type HashLimits, type ScryptParams } from './passwords.ts'
+import { createPasswords, HASH_LIMITS, type HashLimits, type ScryptParams } from './passwords.ts'
 import { loadSigningKeys, readIssuer, readServiceName, type IssuerSettings } from './signing-keys.ts'
 import { loadStep, ROOT } from './steps.ts'
 
@@ -18,7 +18,7 @@ export interface ServeOptions {
   databaseUrl?: string
   /** Where to listen; every interface when not given. The benchmark binds 127.0.0.1 only. */
   host?: string
-  /** The scrypt cost; OWASP's unless given. The benchmark, which never measures a hash, passes a cheap one. */
+  /** The scrypt cost; OWASP's unless given or TEST_ONLY_SCRYPT_N says otherwise. The benchmark, which never measures a hash, passes a cheap one. */
   scrypt?: ScryptParams
   /** The bound on password hashes in flight (lib/passwords.ts): HASH_LIMITS unless given. */
   hashLimits?: HashLimits
@@ -51,8 +51,9 @@ export function issuerFromEnvironment(port: number, env: NodeJS.ProcessEnv = pro
   return { url: env.ISSUER ? readIssuer(env, port) : '', audiences: [readServiceName(env)], keys: loadSigningKeys(env) }
 }
 
-export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt = OWASP_SCRYPT, hashLimits = HASH_LIMITS, tokenSecrets = true, issuer, onStop }: ServeOptions) {
+export async function serve({ dir, port = 3000, databaseFile, databaseUrl, host, scrypt, hashLimits = HASH_LIMITS, tokenSecrets = true, issuer, onStop }: ServeOptions) {
   const secrets = tokenSecrets ? loadSecrets() : NO_SECRETS
+  scrypt ??= readScryptCost()
   const settings = { trustProxy: readTrustProxy(), production: process.env.NODE_ENV === 'production' }
   const step = await loadStep(dir)
   issuer ??= hasService(dir) ? issuerFromEnvironment(port) : undefined

@@ -1,9 +1,8 @@
 // npm run demo -- step-02 [--pause]: a narrated walk through the step's story against its solution, for a
 // presenter to run live. In-process app, in-memory database, a clock that jumps; it runs in seconds.
 import { STEPS } from '../lib/steps.ts'
-import { startApp } from '../tests/harness/app.ts'
 import { bold, CommandError, dim, folderOf, hasFolder, parseCommand, red, runCommand, stepArgument, workshopRoot } from './cli.ts'
-import { Narrator, type Demo } from './demos/narrator.ts'
+import type { Demo } from './demos/narrator.ts'
 
 const USAGE = `Usage: npm run demo -- <step> [--pause]      e.g. npm run demo -- step-02   (or 02, 2, the folder name)
 
@@ -24,6 +23,8 @@ await runCommand(async () => {
     pause = false
   }
 
+  // The app and its libraries (koa, knex) load only now: a wrong argument is answered before they are.
+  const [{ startApp }, { Narrator }] = await Promise.all([import('../tests/harness/app.ts'), import('./demos/narrator.ts')])
   const { demo }: { demo: Demo } = await import(`./demos/${step}.ts`)
   process.env.WORKSHOP_TARGET = folderOf(step, 'solutions', root)
   const app = await startApp(undefined, step).catch((err: Error) => {

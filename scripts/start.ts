@@ -4,11 +4,13 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
-import { usesTokenSecrets } from '../lib/config.ts'
+import { loadSecrets, readScryptCost, usesTokenSecrets } from '../lib/config.ts'
 import { hasService as stepHasService, serve } from '../lib/server.ts'
 import { serveService } from '../lib/service/server.ts'
 import { readIssuer, readServiceName } from '../lib/signing-keys.ts'
 import { resolveStep, stepDir, stepExists, UnknownStepError } from '../lib/steps.ts'
+// The server and the database (koa, knex, the step's code) load only once the environment is known to be
+// usable: a start that must be refused is refused in half the time, before any of them loads.
 
 function readPort(name: string, fallback: number): number {
   const value = process.env[name]
@@ -64,6 +66,9 @@ try {
   if ((values.app || values.service) && !hasService) throw new UnknownStepError(`--app and --service are for step 07, whose app has a service beside it; ${name} has none.`)
   if (values.app && values.service) throw new UnknownStepError('--app starts the app alone, --service the service alone: give one of them, or neither for both.')
   const port = readPort('PORT', 3000)
+  // A bad environment is refused before anything else is read; quietly: serve() reads it again and warns then.
+  if (usesTokenSecrets(name) && !values.service) loadSecrets(process.env, () => {})
+  readScryptCost(process.env, () => {})
 
   if (values.service) {
     const servicePort = readPort('SERVICE_PORT', port === 0 ? 0 : port + 1)

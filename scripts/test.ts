@@ -4,6 +4,7 @@
 // npm test -- step-04 --watch       reruns on every save
 // npm test -- attacks [step] [--solution]  the bad-input and attack suite, against every step (or one)
 // npm test -- browser [step] [--solution]  the page of every step (or one) in headless Chromium
+// npm test -- --profile             the whole check, then the ten most expensive jobs, processes and checks
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -12,10 +13,11 @@ import { checkNode } from './doctor.ts'
 import { reportsAsLearner, runLearnerSuite, runLearnerSuiteHere, watch } from './test/learner.ts'
 // The whole-workshop check (and with it knex, for the PostgreSQL pass) loads only when it runs: a learner's
 // `npm test -- step-04` starts its suite as soon as it can.
-const checkWorkshop = async () => (await import('./test/workshop.ts')).checkWorkshop()
+const checkWorkshop = async (profile: boolean) => (await import('./test/workshop.ts')).checkWorkshop({ profile })
 
 const USAGE = `Usage:
   npm test                              check the whole workshop
+  npm test -- --profile                 the same, then what each job cost (CPU and wall): the ten dearest
   npm test -- <step> [--solution] [--watch]   one step's suite, e.g. npm test -- step-04
   npm test -- attacks [<step>] [--solution]   the attack suite against every step, or one
   npm test -- browser [<step>] [--solution]   the page of every step, or one, in a real browser`
@@ -23,7 +25,7 @@ const USAGE = `Usage:
 function parse() {
   try {
     return parseArgs({
-      options: { solution: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+      options: { solution: { type: 'boolean', default: false }, watch: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
     })
   } catch (err: any) {
@@ -50,8 +52,9 @@ try {
 
   if (positionals.length === 0) {
     if (values.solution || values.watch) throw new UnknownStepError(`--solution and --watch go with a step.\n\n${USAGE}`)
-    process.exit(await checkWorkshop())
+    process.exit(await checkWorkshop(values.profile))
   }
+  if (values.profile) throw new UnknownStepError(`--profile goes with the whole check: npm test -- --profile\n\n${USAGE}`)
 
   const suite =
     across

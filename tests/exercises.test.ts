@@ -12,12 +12,38 @@ import { availableParallelism } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { stepDir, stepExists, STEPS, type StepName } from '../lib/steps.ts'
-import { applyExercises, broken, claimedTests, hunksOf, limiter, readmeClaims, runSuiteOn, writeCopy, type Claim, type Result } from './harness/exercises/path.ts'
+import { applyExercises, broken, claimedTests, hunksOf, limiter, readmeClaims, runSuiteOn, runSuitesOn, writeCopy, type Claim, type Result } from './harness/exercises/path.ts'
 
-// Suite processes (each runs a few copies in turn), two at a time: a busy two-core machine stays usable.
+// Suite processes (each runs many copies in turn), two at a time: a busy two-core machine stays usable.
 const run = limiter(Math.min(2, availableParallelism()))
 const copies: string[] = []
 after(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
+
+/**
+ * Every step's copies, planned while the steps declare their tests and run at the first test's need in two
+ * processes for the whole proof: the copies that need every test, and the copies that need only named
+ * tests (the union of their names). A process costs about a second of CPU before its first test.
+ */
+interface Plan {
+  step: StepName
+  done: number[]
+  only: string[] | undefined
+  copy: (done: number) => string
+  answer?: Promise<{ results: Result[][]; stderr: string }>
+}
+const plans: Plan[] = []
+let planned: Promise<unknown> | undefined
+function runPlans() {
+  return (planned ??= Promise.all(
+    [plans.filter((plan) => !plan.only), plans.filter((plan) => plan.only)].map(async (group) => {
+      if (group.length === 0) return
+      const only = group[0].only ? [...new Set(group.flatMap((plan) => plan.only!))].sort() : undefined
+      const answer = run(() => runSuitesOn(group.map((plan) => ({ step: plan.step, dirs: plan.done.map(plan.copy) })), only))
+      group.forEach((plan, i) => (plan.answer = answer.then(({ results, stderr }) => ({ results: results[i], stderr }))))
+      await answer
+    }),
+  ))
+}
 
 const range = (n: number) => (n === 0 ? 'nothing' : n === 1 ? 'Exercise 1' : `Exercises 1–${n}`)
 
@@ -54,24 +80,27 @@ function pathOf(step: StepName) {
     })
 
   // Copy k (k exercises done) checks Exercise k's claim, and that Exercise k+1's does not hold yet. The copies
-  // that need every test (a claim about all of them) run in one process, the others in a second one.
+  // that need every test (a claim about all of them) run in one process with every other step's such copies,
+  // the others in a second one.
   const about = (k: number) => [...claimOf(k), ...claimOf(k + 1)]
-  let planned: Promise<Result[][]> | undefined
-  const base = async (k: number) =>
-    (await (planned ??= (async () => {
-      const all = Array.from({ length: last + 1 }, (_, k) => k)
-      const full = all.filter((k) => needsAll(about(k)))
-      const part = all.filter((k) => !needsAll(about(k)))
-      const out: Result[][] = []
-      await Promise.all(
-        [[full, undefined], [part, namesIn(part.flatMap(about))]].map(async ([group, only]) => {
-          if ((group as number[]).length === 0) return
-          const results = await suiteOn(group as number[], only as string[] | undefined)
-          ;(group as number[]).forEach((k, i) => (out[k] = results[i]))
-        }),
-      )
-      return out
-    })()))[k]
+  const all = Array.from({ length: last + 1 }, (_, k) => k)
+  const full = all.filter((k) => needsAll(about(k)))
+  const part = all.filter((k) => !needsAll(about(k)))
+  const mine: Array<Plan & { ks: number[] }> = []
+  for (const [ks, only] of [[full, undefined], [part, namesIn(part.flatMap(about))]] as const) {
+    if (ks.length === 0) continue
+    const plan = { step, done: ks, only, copy: copyWith, ks }
+    plans.push(plan)
+    mine.push(plan)
+  }
+  const base = async (k: number) => {
+    await runPlans()
+    const plan = mine.find((one) => one.ks.includes(k))!
+    const { results, stderr } = await plan.answer!
+    const list = results[plan.ks.indexOf(k)]
+    assert.ok(list.length > 0, `the suite did not run on ${label} with ${range(k)} done:\n${stderr.slice(0, 1500)}`)
+    return list
+  }
   /** For a false claim: the same check on a copy with more exercises done, to say which one it needs. */
   const later = async (claim: Claim, done: number) => (await suiteOn([done], needsAll([claim]) ? undefined : namesIn([claim])))[0]
 

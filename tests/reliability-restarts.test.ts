@@ -1,5 +1,6 @@
 // Restarts lose nothing, and SIGTERM stops cleanly: every step as `npm start` runs it, in a child process,
-// with a SQLite file in a temporary folder (like .data/) or a PostgreSQL schema, real scrypt and fixed secrets.
+// with a SQLite file in a temporary folder (like .data/) or a PostgreSQL schema, real scrypt (at the tests' cost,
+// TEST_ONLY_SCRYPT_N: no hash is under test here; reliability-secrets.test.ts measures OWASP's) and fixed secrets.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { openDatabase } from '../lib/db.ts'
@@ -19,10 +20,7 @@ function expectCleanExit(exit: Exit, what: string) {
   assert.doesNotMatch(exit.stderr, /\bat .+:\d+:\d+|SQLITE_/, `${what}: stopping printed an error:\n${exit.stderr}`)
 }
 
-/**
- * Alice's account goes straight into the file with a cheap hash: the server verifies whatever parameters a
- * hash names, so her logins cost a millisecond while registrations still pay OWASP's price.
- */
+/** Alice's account goes straight into the file, before any server runs: a restart must find what it did not write. */
 async function seed(target: Target, file: string, email: string, password: string) {
   const step = await loadStep(target.dir)
   const db = await openDatabase(file, step.migrations)
@@ -63,7 +61,7 @@ describe(`restarts and SIGTERM, against ${flavour()}/ on ${DATABASE_KIND}`, { co
 
       // Before the restart: a registration, two devices, a refresh, a logout.
       const first = await start()
-      expectStatus(await new Device(first.url).register(' Bob@Example.com', 'bob’s own long password'), 201, 'POST /register with OWASP scrypt')
+      expectStatus(await new Device(first.url).register(' Bob@Example.com', 'bob’s own long password'), 201, 'POST /register')
       const laptop = new Device(first.url, 'laptop')
       const phone = new Device(first.url, 'phone')
       expectStatus(await laptop.login(alice.email, alice.password), 200)

@@ -1,22 +1,23 @@
 // Secrets, through `npm start` itself (README.md → "`npm start` environment"): production refuses to start
 // without real secrets, or with a value that is not an encoded random key; development signs with this
 // checkout's own random keys (never a value from the repo) and says where they are; the cookie steps load none.
+// And the password cost: `npm start` hashes at OWASP's, measured here, and refuses the tests' cheaper one in production.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { createSecretKey, randomBytes } from 'node:crypto'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, test } from 'node:test'
-import { decodeKey, KEY_COMMAND, loadSecrets, usesTokenSecrets } from '../lib/config.ts'
+import { after, before, describe, test } from 'node:test'
+import { decodeKey, KEY_COMMAND, loadSecrets, readScryptCost, usesTokenSecrets } from '../lib/config.ts'
 import { DEV_SECRETS_DIR, randomKey } from '../lib/dev-secrets.ts'
 import { openDatabase } from '../lib/db.ts'
-import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, NO_HASH_LIMITS } from '../lib/passwords.ts'
+import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, NO_HASH_LIMITS, OWASP_SCRYPT } from '../lib/passwords.ts'
 import { loadStep, ROOT } from '../lib/steps.ts'
 import { startApp } from './harness/app.ts'
-import { runStart, startServer, TEST_SECRETS } from './harness/attacks/server.ts'
+import { OWASP_COST, runStart, startServer, TEST_SECRETS, type ChildServer } from './harness/attacks/server.ts'
 import { flavour, targets } from './harness/attacks/targets.ts'
-import { freshDatabase } from './harness/database.ts'
+import { freshDatabase, type TestDatabase } from './harness/database.ts'
 import { Device } from './harness/device.ts'
 import { expectJsonError, expectStatus } from './harness/expect.ts'
 
@@ -41,6 +42,7 @@ describe('secrets', { concurrency: true }, () => {
     ['with a key of 31 random bytes', { ...TEST_SECRETS, ACCESS_TOKEN_SECRET: randomBytes(31).toString('base64url') }, /ACCESS_TOKEN_SECRET decodes to 31 bytes, fewer than 32/],
     ['with a passphrase instead of an encoded key', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: 'correct horse battery staple, long enough to be 32 bytes' }, /REFRESH_TOKEN_SECRET is not an encoded random key/],
     ['with both secrets equal', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET }, /equal/],
+    ['with TEST_ONLY_SCRYPT_N=16, the tests’ password cost', { ...TEST_SECRETS, TEST_ONLY_SCRYPT_N: '16' }, /TEST_ONLY_SCRYPT_N is set/],
   ]
   for (const [name, env, message] of refusals) {
     test(`NODE_ENV=production ${name}: the server refuses to start, with a clear message and no stack trace`, async () => {
@@ -158,6 +160,69 @@ describe('secrets', { concurrency: true }, () => {
     assert.equal(decodeKey(made)?.length, 32, `${KEY_COMMAND} should print an encoded key of 32 bytes`)
     const readme = readFileSync(join(ROOT, 'README.md'), 'utf8')
     assert.ok(readme.includes(KEY_COMMAND), `README.md should show the command that makes a key: ${KEY_COMMAND}`)
+  })
+
+  // One development server, started as a presenter starts it (no secrets, no TEST_ONLY_SCRYPT_N), for the
+  // password cost it hashes at and what that cost measures, and its SIGTERM.
+  describe('npm start in development, as a presenter starts it', { concurrency: false }, () => {
+    let server: ChildServer
+    let database: TestDatabase
+    before(async () => {
+      database = await freshDatabase('file', 'owasp-cost')
+      server = await startServer(STEP.name, SOLUTION, { ...database.env, ...OWASP_COST })
+    })
+    after(async () => {
+      await server?.stop('SIGKILL')
+      await database?.drop()
+    })
+
+    test('without TEST_ONLY_SCRYPT_N, npm start stores passwords hashed at OWASP’s cost: scrypt N=2^17, r=8, p=1', async () => {
+      expectStatus(await new Device(server.url).register('owasp@example.com', 'a long enough password'), 201)
+      const db = await openDatabase(database.location, (await loadStep(STEP.dir)).migrations, { poolSize: 1 })
+      try {
+        const [hash] = await db('users').where({ email: 'owasp@example.com' }).pluck('password_hash')
+        const { N, r, p } = OWASP_SCRYPT
+        assert.ok(String(hash).startsWith(`scrypt$N=${N},r=${r},p=${p}$`), `the stored hash should name OWASP's cost (lib/passwords.ts → OWASP_SCRYPT), got ${String(hash).split('$').slice(0, 2).join('$')}`)
+        assert.doesNotMatch(server.output().stderr, /TEST_ONLY_SCRYPT_N/, 'no test-only cost may be in force here')
+      } finally {
+        await db.destroy()
+      }
+    })
+
+    test('measured: a registration on that server spends OWASP’s price in CPU, at least 0.1 s (0.7 s on the workshop’s machine)', async (t) => {
+      // CPU time of the server process (every thread: scrypt runs on libuv's pool), from the kernel: a sleep
+      // could pass a stopwatch, not this. The bound is low enough for a fast machine, and load only adds to it.
+      const cpu = () => {
+        const fields = readFileSync(`/proc/${server.child.pid}/stat`, 'utf8').split(') ')[1].split(' ')
+        return (Number(fields[11]) + Number(fields[12])) / 100 // utime + stime, in ticks of 1/100 s
+      }
+      const before = cpu()
+      const started = performance.now()
+      expectStatus(await new Device(server.url).register('measured@example.com', 'a long enough password'), 201)
+      const wall = (performance.now() - started) / 1000
+      const spent = cpu() - before
+      t.diagnostic(`one registration: ${spent.toFixed(2)} s of the server's CPU, ${wall.toFixed(2)} s of wall`)
+      assert.ok(spent >= 0.1, `a registration cost the server only ${spent.toFixed(2)} s of CPU: OWASP's scrypt (N=2^17) takes far more. Is npm start hashing at OWASP's cost (lib/config.ts → readScryptCost)?`)
+      assert.ok(wall >= 0.1, `a registration took only ${wall.toFixed(2)} s`)
+    })
+
+    test('SIGTERM stops it with exit code 0', async () => {
+      const exit = await server.stop('SIGTERM')
+      assert.equal(exit.code, 0, `SIGTERM should end the server with exit code 0, got ${exit.code ?? exit.signal}\n${exit.stderr}`)
+    })
+  })
+
+  test('TEST_ONLY_SCRYPT_N: OWASP’s cost when unset; refused under NODE_ENV=production; a power of two below OWASP’s, announced with a warning', () => {
+    const quiet = () => {}
+    assert.deepEqual(readScryptCost({}, quiet), OWASP_SCRYPT, 'unset: OWASP’s cost')
+    assert.deepEqual(readScryptCost({ TEST_ONLY_SCRYPT_N: '' }, quiet), OWASP_SCRYPT, 'empty: OWASP’s cost')
+    assert.throws(() => readScryptCost({ NODE_ENV: 'production', TEST_ONLY_SCRYPT_N: '16' }, quiet), /Refusing to start with NODE_ENV=production/)
+    for (const bad of ['1', '15', '131072', '16k', '-16']) {
+      assert.throws(() => readScryptCost({ TEST_ONLY_SCRYPT_N: bad }, quiet), /must be a power of two below OWASP/, `TEST_ONLY_SCRYPT_N=${bad} must be refused`)
+    }
+    const warnings: string[] = []
+    assert.deepEqual(readScryptCost({ TEST_ONLY_SCRYPT_N: '16' }, (line) => warnings.push(line)), { ...OWASP_SCRYPT, N: 16 })
+    assert.match(warnings.join('\n'), /warning: TEST_ONLY_SCRYPT_N=16: .*For tests only/, 'a test-only cost must say so when the server starts')
   })
 
   test('in development with both secrets equal: the server refuses to start too, in every mode', async () => {

@@ -72,6 +72,17 @@ describe('npm test, the runner', { concurrency: true }, () => {
     assert.match(run.out, /\n\d+ passed, 0 failed\n/, `the last line:\n${run.out}`)
   })
 
+  test('npm test -- --profile: after the summary, what each job cost in CPU and wall, and the slowest checks', async () => {
+    const run = await npmTest(['--profile'], { WORKSHOP_SUITES: 'tests/todo-messages.test.ts' })
+    assert.equal(run.code, 0, `the profile must not change the outcome:\n${run.out}`)
+    const total = /Profile: the whole run took ([\d.]+) s of CPU .* in [\d.]+ s of wall; (\d+) Node processes/.exec(run.out)
+    assert.ok(total && Number(total[1]) > 0 && Number(total[2]) >= 1, `the profile should give the whole run's CPU and its Node processes:\n${run.out}`)
+    const job = /The ten most expensive jobs[\s\S]*?\n\s+tests\/todo-messages\.test\.ts\s+([\d.]+)\s+([\d.]+)\s+(\d+)/.exec(run.out)
+    assert.ok(job && Number(job[1]) > 0 && Number(job[2]) > 0 && Number(job[3]) >= 1, `the suite's job should show its CPU, wall and processes:\n${run.out}`)
+    assert.match(run.out, /The ten slowest checks[\s\S]*tests\/todo-messages\.test\.ts/, `…and its slowest checks:\n${run.out}`)
+    assert.match(run.out, /\n[1-9]\d* passed, 0 failed\n$/, `the last line stays the count:\n${run.out}`)
+  })
+
   test("a learner's untouched starter: every failure said once, pointing at its TODO, and not a line from knex", async () => {
     const status = gitStatus()
     const run = await npmTest(['step-04'], {})

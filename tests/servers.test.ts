@@ -35,7 +35,7 @@ interface Pair {
   b: ChildServer
   db: Database
   database: TestDatabase
-  /** Puts a user straight into the database with a cheap hash: logins then cost a millisecond, not OWASP's price. */
+  /** Puts a user straight into the database with a cheap hash: one insert, not a registration over HTTP. */
   seed(email: string, password: string): Promise<void>
 }
 
@@ -174,8 +174,8 @@ function firstStart(target: Target) {
 
 function twoServers(target: Target) {
   const { label } = target
-  // Registration and password checks are lib/users.ts, the same in every step, and every new hash costs
-  // OWASP's scrypt in an `npm start` server: they are shown across servers once, on the first step.
+  // Registration and password checks are lib/users.ts, the same in every step: they are shown across servers
+  // once, on the first step.
   const first = target === TARGETS[0]
   let pair: Pair
   before(async () => {

@@ -133,7 +133,7 @@ describe('step 02 · stateless JWT', { concurrency: TESTS_AT_ONCE }, () => {
   // as a single-page app does, because it must send them. What a script in the page cannot do with step 06's
   // HttpOnly cookie is read it; it can still send requests that carry it while the page is open (CSRF-like
   // misuse from inside), but it cannot take the login to another machine.
-  test('gap (closed in step-06): a script in the page takes the credential away: the tokens it reads work from another machine', { skip: skipUnlessBrowserGaps }, async (t) => {
+  test('gap (closed in step-06): a script in the page takes the credential away: the tokens it reads work from another machine', { skip: skipUnlessBrowserGaps() }, async (t) => {
     const app = await startApp(t, STEP)
     app.clock.advance(Date.now() - app.clock.now()) // the browser keeps cookies by its own clock
     const { email, password } = newAccount()

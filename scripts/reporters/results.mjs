@@ -36,6 +36,7 @@ function resultLine(event) {
       status: skipped ? 'skip' : event.type === 'test:pass' ? 'pass' : 'fail',
       reason: skipped ? reasonOf(data.skip ?? data.todo) : undefined,
       message: event.type === 'test:fail' ? String(cause?.message ?? cause ?? 'failed') : undefined,
+      ms: data.details?.duration_ms, // for `npm test -- --profile`
     }
   }
 }

@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ROOT } from '../../lib/steps.ts'
+import { jobEnv, noteTests } from './profile.ts'
 
 export interface TestResult {
   name: string
@@ -14,10 +15,14 @@ export interface TestResult {
   /** Why it was skipped: a sentence of the test's, or node:test's own for a name-pattern filter. */
   reason?: string
   message?: string
+  /** Its wall time, node:test's duration_ms. */
+  ms?: number
 }
 
 export interface SuiteRun {
   results: TestResult[]
+  /** The results of each of `again`'s runs, in order. */
+  again: TestResult[][]
   exitCode: number
   /** What the child printed outside the reporter (a crash, a syntax error). */
   stderr: string
@@ -32,16 +37,26 @@ export interface SuiteOptions {
   namePatterns?: string[]
   /** More suite files to load into the same process (their results carry their own `file`). */
   alongside?: string[]
+  /**
+   * The same suite again, in the same process, once per entry, with these variables changed (null unsets
+   * one): a step's starter after its solution, for one start-up instead of two. Runs after everything else.
+   */
+  again?: Array<Record<string, string | null>>
 }
 
-export function runSuite({ file, env = {}, namePatterns = [], alongside = [] }: SuiteOptions): Promise<SuiteRun> {
+const RUNS = join(ROOT, 'scripts', 'test', 'runs.ts')
+const RUN_MARKER = /^::run (\d+)( done)?::$/
+
+export function runSuite({ file, env = {}, namePatterns = [], alongside = [], again = [] }: SuiteOptions): Promise<SuiteRun> {
   // The file runs directly in one process (no `--test`, which would spawn a second one per file):
   // node:test still applies the reporter and the name pattern, and it halves the start-up cost.
   const args = ['--import', 'tsx', `--test-reporter=${RESULTS_REPORTER}`]
-  for (const pattern of namePatterns) args.push(`--test-name-pattern=${pattern}`)
+  for (const pattern of [...namePatterns, ...(again.length && namePatterns.length ? [RUN_MARKER.source] : [])]) args.push(`--test-name-pattern=${pattern}`)
   for (const other of alongside) args.push('--import', pathToFileURL(other).href)
-  args.push(file)
-  const childEnv = { ...process.env, ...env }
+  args.push(again.length ? RUNS : file)
+  const runs = again.length ? { WORKSHOP_RUNS: JSON.stringify([{ file, env: {} }, ...again.map((changes) => ({ file, env: changes }))]) } : {}
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...jobEnv(), ...runs }
+  if (!again.length) delete childEnv.WORKSHOP_RUNS
   if (!env.WORKSHOP_TARGET) delete childEnv.WORKSHOP_TARGET
   if (!env.WORKSHOP_BROWSER_GAPS) delete childEnv.WORKSHOP_BROWSER_GAPS
   delete childEnv.NODE_TEST_CONTEXT // set inside a test run; a nested `node --test` would refuse to start
@@ -52,11 +67,21 @@ export function runSuite({ file, env = {}, namePatterns = [], alongside = [] }: 
     child.stdout.on('data', (chunk) => (stdout += chunk))
     child.stderr.on('data', (chunk) => (stderr += chunk))
     child.on('close', (code) => {
-      const results = stdout
+      const lines = stdout
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as TestResult)
-      resolve({ results, exitCode: code ?? 1, stderr })
+      // Before the marker of run 1: the first run and the suites alongside it; then each later run's own.
+      const parts: TestResult[][] = [[]]
+      for (const result of lines) {
+        const marker = RUN_MARKER.exec(result.name)
+        if (marker && result.top === result.name) {
+          if (Number(marker[1]) > 0 && !marker[2]) parts.push([])
+        } else parts[parts.length - 1].push(result)
+      }
+      const [results, ...later] = parts
+      noteTests(lines)
+      resolve({ results, again: again.map((_, i) => later[i] ?? []), exitCode: code ?? 1, stderr })
     })
   })
 }

@@ -16,6 +16,8 @@ import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import { ROOT, stepDir, stepNumber, STEPS, type StepName } from '../../lib/steps.ts'
 import { addPostgresJobs, databaseSummary, takePostgresUrl } from './postgres.ts'
+import { startBrowserBroker } from './browser-broker.ts'
+import { asJob, jobEnv, printProfile, profiling, startProfile } from './profile.ts'
 import { inPool, runSuite, type PoolJob, type SuiteRun, type TestResult } from './run-suite.ts'
 
 interface Check {
@@ -72,7 +74,7 @@ function gapClosers(step: StepName): number[] {
 function typecheck(): Promise<Check> {
   return new Promise((resolve) => {
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, env: { ...process.env, ...jobEnv() }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk) => (output += chunk))
     child.stderr.on('data', (chunk) => (output += chunk))
@@ -165,9 +167,10 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
 /**
  * A step's solution, in one process: its own suite, and the gap tests of every earlier suite whose gaps
  * reach this step. Both point at the same folder, so they share one start-up (a process costs about a
- * second of CPU here, most of the whole run's time).
+ * second of CPU here, most of the whole run's time). With `starter`, the same process then runs the suite
+ * once more on the starter, for the starter's checks (without the browser gap tests, as a learner runs it).
  */
-async function onSolution(step: StepName): Promise<Check[]> {
+async function onSolution(step: StepName, starter = false): Promise<Check[]> {
   // The browser gap tests run here (not in a learner's per-step loop): skipped with the reason without Chromium.
   const target = { WORKSHOP_TARGET: stepDir(step, 'solutions'), WORKSHOP_BROWSER_GAPS: '1' }
   const earlier = STEPS.filter((from) => stepNumber(from) < stepNumber(step) && Math.max(0, ...gapClosers(from)) >= stepNumber(step))
@@ -179,15 +182,21 @@ async function onSolution(step: StepName): Promise<Check[]> {
   const separately = Promise.all(
     alone.map(async (from) => gapChecks(from, step, await runSuite({ file: suiteFile(from), env: target, namePatterns: [gapPattern] }))),
   )
-  if (!name) return [...solutionChecks(step, await runSuite({ file: suiteFile(step), env: target })), ...(await separately).flat()]
+  const again = starter ? [{ WORKSHOP_TARGET: stepDir(step, 'steps'), WORKSHOP_BROWSER_GAPS: null }] : []
+  const starterOf = (run: SuiteRun) => (starter ? starterChecks(step, { ...run, results: run.again[0] }) : [])
+  if (!name) {
+    const run = await runSuite({ file: suiteFile(step), env: target, again })
+    return [...solutionChecks(step, run), ...starterOf(run), ...(await separately).flat()]
+  }
 
   const run = await runSuite({
     file: suiteFile(step),
     env: target,
     alongside: named.map(suiteFile),
     namePatterns: [`^${escapeRegExp(name)}$`, gapPattern],
+    again,
   })
-  const checks = solutionChecks(step, { ...run, results: run.results.filter((result) => result.top === name) })
+  const checks = [...solutionChecks(step, { ...run, results: run.results.filter((result) => result.top === name) }), ...starterOf(run)]
   for (const from of named) {
     const theirs = run.results.filter((result) => result.top === topSuiteName(suiteFile(from)))
     checks.push(...gapChecks(from, step, { ...run, results: theirs }))
@@ -204,8 +213,9 @@ function otherSuites(): string[] {
     .map((file) => join(ROOT, 'tests', file))
 }
 
-export async function checkWorkshop(): Promise<number> {
+export async function checkWorkshop({ profile = false } = {}): Promise<number> {
   const started = Date.now()
+  if (profile) startProfile()
   const postgres = takePostgresUrl() // the SQLite pass below never sees DATABASE_URL
   // One more job than cores: the bench and restart suites spend part of their time waiting on servers.
   const limit = availableParallelism() + 1
@@ -215,7 +225,7 @@ export async function checkWorkshop(): Promise<number> {
   const add = (label: string, work: () => Promise<Check[]>, lane?: string) => {
     const run = async () => {
       const start = Date.now()
-      const checks = await work()
+      const checks = await asJob(label, work)
       const failed = checks.filter((check) => !check.ok).length
       const skipped = checks.filter((check) => check.skipped && check.ok).length
       const seconds = ((Date.now() - start) / 1000).toFixed(1)
@@ -239,7 +249,7 @@ export async function checkWorkshop(): Promise<number> {
     })
   }
   if (ONLY_SUITES) {
-    const checks = (await inPool(jobs, limit)).flat()
+    const checks = await runAll(jobs, limit)
     printSummary(checks, started, false)
     return checks.every((check) => check.ok) ? 0 : 1
   }
@@ -251,6 +261,9 @@ export async function checkWorkshop(): Promise<number> {
     if (hasFolder(step, 'solutions')) {
       if (!existsSync(file)) {
         add(`${step}: suite`, async () => [{ group: `${step} · solution`, label: 'has a suite', ok: false, detail: `${relative(ROOT, file)} is missing` }])
+      } else if (hasFolder(step, 'steps')) {
+        add(`${step}: suite on the solution (and earlier gap tests) and on the starter, one process`, () => onSolution(step, true))
+        continue
       } else {
         add(`${step}: suite and earlier gap tests on the solution`, () => onSolution(step))
       }
@@ -261,9 +274,19 @@ export async function checkWorkshop(): Promise<number> {
       add(`${step}: starter`, async () => [{ group: `${step} · starter`, label: 'exists', ok: false, detail: `steps/${step} is missing` }])
     }
   }
-  const checks = (await inPool(jobs, limit)).flat()
+  const checks = await runAll(jobs, limit)
   printSummary(checks, started)
   return checks.every((check) => check.ok) ? 0 : 1
+}
+
+/** The jobs, with one Chromium for every browser check among them (started only if one asks). */
+async function runAll(jobs: Array<PoolJob<Check[]>>, limit: number): Promise<Check[]> {
+  const broker = await startBrowserBroker()
+  try {
+    return (await inPool(jobs, limit)).flat()
+  } finally {
+    await broker.close()
+  }
 }
 
 function printSummary(checks: Check[], started: number, gaps = true) {
@@ -314,6 +337,7 @@ function printSummary(checks: Check[], started: number, gaps = true) {
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   console.log(dim(`\n${checks.length} check${checks.length === 1 ? '' : 's'} in ${seconds} s`))
   for (const line of databaseSummary(checks)) console.log(line)
+  if (profiling()) for (const line of printProfile((Date.now() - started) / 1000)) console.log(line)
   console.log(`${checks.length - failed.length - skipped.length} passed, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`)
   console.log(`Start with steps/${learnersStep()}/README.md`)
 }

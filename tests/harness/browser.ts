@@ -4,7 +4,8 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import puppeteer, { type Browser } from 'puppeteer-core'
+import type { Browser, BrowserContext } from 'puppeteer-core'
+import { get } from 'node:http'
 
 const DEBIAN_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
 
@@ -30,9 +31,23 @@ const inCI = process.env.CI === 'true'
 export const skipWithoutBrowser: string | false =
   'missing' in found && !inCI ? `needs a browser: ${found.missing} ${HOW_TO_GET_ONE} (Under CI=true this is a failure.)` : false
 
-/** Headless Chromium, offline and quiet, with a fresh profile that is removed on close. */
+/**
+ * Headless Chromium, offline and quiet, with a fresh profile that is removed on close. Under the whole
+ * `npm test`, the Chromium that the runner started once for every suite (WORKSHOP_BROWSER_BROKER), seen
+ * through browser contexts of this process's own: see sharedBrowser.
+ */
 export async function launchBrowser(): Promise<Browser> {
   assert.ok(CHROMIUM, `${'missing' in found ? found.missing : ''} ${HOW_TO_GET_ONE} CI must run the browser checks.`)
+  if (process.env.WORKSHOP_BROWSER_BROKER) return sharedBrowser(process.env.WORKSHOP_BROWSER_BROKER)
+  return startChromium()
+}
+
+/** A Chromium of this process's own (the broker's too). */
+export async function startChromium(): Promise<Browser> {
+  assert.ok(CHROMIUM, `${'missing' in found ? found.missing : ''} ${HOW_TO_GET_ONE} CI must run the browser checks.`)
+  // Loaded here, not at the top: puppeteer-core is about a second of CPU to import under tsx, and every step
+  // suite that declares a browser gap test imports this file, in the learner's loop too, where it is skipped.
+  const { default: puppeteer } = await import('puppeteer-core')
   const profile = mkdtempSync(join(tmpdir(), 'workshop-chromium-'))
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
@@ -56,5 +71,42 @@ export async function launchBrowser(): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 })
     } catch {}
   })
+  return browser
+}
+
+/** Asks the runner's broker for its Chromium (started at the first question), and answers its DevTools address. */
+function askBroker(broker: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    get(broker, (reply) => {
+      let body = ''
+      reply.setEncoding('utf8')
+      reply.on('data', (chunk) => (body += chunk))
+      reply.on('end', () => (reply.statusCode === 200 ? resolve(body) : reject(new Error(`the runner could not start Chromium: ${body}`))))
+    }).on('error', reject)
+  })
+}
+
+/**
+ * The runner's one Chromium, as if this process had launched its own: every page and context it opens is in
+ * a browser context of its own (separate cookies and storage, like a fresh profile), and close() closes
+ * those and disconnects, leaving the browser to the other suites. A launch is about 1.3 s of CPU here, and
+ * the whole run has a browser check in seven processes.
+ */
+async function sharedBrowser(broker: string): Promise<Browser> {
+  const { default: puppeteer } = await import('puppeteer-core')
+  const browser = await puppeteer.connect({ browserWSEndpoint: await askBroker(broker) })
+  const mine: BrowserContext[] = []
+  const create = browser.createBrowserContext.bind(browser)
+  browser.createBrowserContext = async (options) => {
+    const context = await create(options)
+    mine.push(context)
+    return context
+  }
+  let own: Promise<BrowserContext> | undefined
+  browser.newPage = async (options) => (await (own ??= browser.createBrowserContext())).newPage(options)
+  browser.close = async () => {
+    await Promise.all(mine.map((context) => context.close().catch(() => {})))
+    await browser.disconnect()
+  }
   return browser
 }

@@ -7,9 +7,10 @@ import { launchBrowser, skipWithoutBrowser } from './browser.ts'
 
 /**
  * The browser gap tests are part of the whole `npm test` (and CI); the per-step loop stays fast without them.
- * `npm test` sets WORKSHOP_BROWSER_GAPS=1 where it runs them.
+ * `npm test` sets WORKSHOP_BROWSER_GAPS=1 where it runs them. Read when a suite declares its tests, so that one
+ * process can load a suite for a solution (with them) and for a starter (without).
  */
-export const skipUnlessBrowserGaps: string | false =
+export const skipUnlessBrowserGaps = (): string | false =>
   skipWithoutBrowser ||
   (process.env.WORKSHOP_BROWSER_GAPS === '1' ? false : 'checked in a real browser by the whole `npm test`, not by the per-step loop')
 

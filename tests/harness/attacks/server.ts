@@ -1,9 +1,11 @@
 // A real `npm start` server in a child process: what a presenter runs, with a SQLite file (or the
-// PostgreSQL schema given in DATABASE_URL) and real scrypt.
+// PostgreSQL schema given in DATABASE_URL) and real scrypt, at the tests' cost (TEST_ONLY_SCRYPT_N) unless a
+// test asks for OWASP's (OWASP_COST) or runs under NODE_ENV=production, which refuses the tests' cost.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { randomKey } from '../../../lib/dev-secrets.ts'
 import { newPrivateJwk } from '../../../lib/signing-keys.ts'
+import { CHEAP_SCRYPT_FOR_TESTS } from '../../../lib/passwords.ts'
 import { ROOT, type StepName } from '../../../lib/steps.ts'
 
 export interface Exit {
@@ -33,15 +35,22 @@ export const TEST_SECRETS = {
   SIGNING_KEYS: JSON.stringify([newPrivateJwk('test-run-key')]),
 }
 
+/** For `env`: the server hashes at OWASP's cost, as `npm start` does for everyone but the tests. */
+export const OWASP_COST = { TEST_ONLY_SCRYPT_N: '' }
+
 const START = join(ROOT, 'scripts', 'start.ts')
 
-/** `node --import tsx scripts/start.ts <step> [--solution]` with `env` added to a clean environment. */
+/**
+ * `node --import tsx scripts/start.ts <step> [--solution]` with `env` added to a clean environment. No hash is
+ * under test in most of these servers, so they hash at the tests' cost (an OWASP hash is 0.7 s of CPU here).
+ */
 export function runStart(step: StepName, solution: boolean, env: Record<string, string>, extra: string[] = []) {
   const args = ['--import', 'tsx', START, step, ...(solution ? ['--solution'] : []), ...extra]
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', ...env }
+  const cost = env.NODE_ENV === 'production' ? {} : { TEST_ONLY_SCRYPT_N: String(CHEAP_SCRYPT_FOR_TESTS.N) }
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', ...cost, ...env }
   const settings = ['SIGNING_KEYS', 'ISSUER', 'SERVICE_PORT', 'SERVICE_NAME']
-  for (const name of ['NODE_ENV', 'ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'DATABASE_FILE', 'DATABASE_URL', 'NODE_TEST_CONTEXT', ...settings]) {
-    if (!(name in env)) delete childEnv[name]
+  for (const name of ['NODE_ENV', 'ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET', 'DATABASE_FILE', 'DATABASE_URL', 'NODE_TEST_CONTEXT', 'TEST_ONLY_SCRYPT_N', ...settings]) {
+    if (!(name in env) && !(name in cost)) delete childEnv[name]
   }
   const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
