@@ -55,20 +55,21 @@ function lastEdit(dir: string): number {
 const isOpen = (row: Row) => row.state === 'failing' || row.state === 'crashed'
 
 /**
- * Where the learner is working: the step edited last (a checkout gives every file one time; an edit is
- * later), or, once that one is all green, the next step that is not. Nothing edited yet: the first open step.
+ * Where the learner is working: the step edited last (a checkout writes every file within seconds; an
+ * edit comes minutes later), or, once that one is all green, the next step that is not. Nothing edited yet: the first open step.
  * `unstarted` says the steps left before it were never begun (a learner who started at step 04).
  */
 function currentStep(rows: Row[]): { current?: Row; unstarted: Row[] } {
   const present = rows.filter((row) => row.state !== 'missing')
   const checkout = Math.min(...present.map((row) => row.edited))
-  const edited = present.filter((row) => row.edited > checkout + 1000)
+  // Two minutes: a slow clone or unpack writes its files over seconds; a learner's first edit comes later.
+  const edited = present.filter((row) => row.edited > checkout + 120_000)
   if (edited.length === 0) return { current: rows.find(isOpen), unstarted: [] }
   const latest = edited.reduce((a, b) => (b.edited > a.edited ? b : a))
   if (isOpen(latest)) return { current: latest, unstarted: [] }
   const after = rows.slice(rows.indexOf(latest) + 1).find(isOpen)
   if (after) return { current: after, unstarted: [] }
-  return { current: undefined, unstarted: rows.filter((row) => isOpen(row) && row.edited <= checkout + 1000) }
+  return { current: undefined, unstarted: rows.filter((row) => isOpen(row) && row.edited <= checkout + 120_000) }
 }
 
 function title(step: StepName): string {

@@ -125,7 +125,7 @@ describe('step 01 · sessions', { concurrency: TESTS_AT_ONCE }, () => {
     expectStatus(await device.me(), 200, 'the refused logout must not have ended the session')
   })
 
-  cookieTransportTests(STEP)
+  cookieTransportTests(STEP, { sessions: 'step-01 TODO(1) (createSession) and step-01 TODO(2) (finding the session)' })
 
   test('a session expires after 7 days', async (t) => {
     const app = await startApp(t, STEP)

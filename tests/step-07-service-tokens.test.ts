@@ -8,11 +8,12 @@ import { newSigningKey, type SigningKey } from '../lib/signing-keys.ts'
 import { startApp, targetDir, type TestApp, TESTS_AT_ONCE } from './harness/app.ts'
 import { cookieTransportTests } from './harness/cookies.ts'
 import type { Device } from './harness/device.ts'
-import { decodeJwt, describeReply, expectJsonError, expectStatus } from './harness/expect.ts'
+import { decodeJwt, describeReply, expectJsonError, expectStatus, serverErrorsPointAt } from './harness/expect.ts'
 import { startListener, startService, type TestService } from './harness/service.ts'
 import { signUp } from './harness/users.ts'
 
 const STEP = 'step-07-service-tokens'
+serverErrorsPointAt(STEP, { 'forge.ts#forgeAlgNone': 'step-07 TODO(1)', 'forge.ts#forgeWithPublicKeyAsSecret': 'step-07 TODO(1)', 'forge.ts#forgeWithEmbeddedJwk': 'step-07 TODO(1)', 'forge.ts#forgeWithJku': 'step-07 TODO(1)', 'tokens.ts#signAccessToken': 'step-07 TODO(2)', 'tokens.ts#publicJwk': 'step-07 TODO(3)', 'key-set.ts#createKeySet': 'step-07 TODO(5)', 'verifier.ts#createVerifier': 'step-07 TODO(4)' })
 const dir = () => targetDir(STEP)
 const forge = async () => (await import(join(dir(), 'forge.ts'))) as typeof import('../solutions/step-07-service-tokens/forge.ts')
 
@@ -138,6 +139,7 @@ describe('step 07 · service tokens', { concurrency: TESTS_AT_ONCE }, () => {
     test('the token lives at most 300 s, expiresIn says how long, and every token has its own jti', async (t) => {
       const { alice } = await setUp(t)
       const replies = [await alice.device.post('/token', { audience: 'reports' }), await alice.device.post('/token', { audience: 'reports' })]
+      for (const reply of replies) expectStatus(reply, 200, 'step-07 TODO(2): POST /token should answer {"token", "tokenType": "Bearer", "expiresIn"}')
       const [first, second] = replies.map((reply) => decodeJwt(reply.body?.token))
       assert.ok(first.exp - first.iat > 0 && first.exp - first.iat <= 300, `the token lives ${first.exp - first.iat} s: step-07 TODO(2) makes exp at most 300 s after iat`)
       assert.equal(replies[0].body.expiresIn, first.exp - first.iat, 'expiresIn is the lifetime in seconds')

@@ -98,7 +98,7 @@ describe('tools', { concurrency: true }, () => {
       const [, , THREE] = STEPS
       const root = tempWorkshop({ starters: [ONE, THREE], finished: [TWO], suites: [ONE, TWO, THREE] })
       // A learner who began at step 02: its files changed after the checkout, step 01's never did.
-      const later = new Date(Date.now() + 60_000)
+      const later = new Date(Date.now() + 10 * 60_000) // minutes after the checkout, as a learner's edit is
       for (const file of readdirSync(join(root, 'steps', TWO))) utimesSync(join(root, 'steps', TWO, file), later, later)
       const { code, stdout, stderr } = await run('progress', [], { WORKSHOP_ROOT: root })
       assert.equal(code, 0, stderr)

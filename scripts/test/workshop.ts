@@ -351,5 +351,6 @@ export function learnersStep(root = ROOT): StepName {
   const present = edits.filter((time) => time > 0)
   const checkout = Math.min(...present)
   const latest = Math.max(...present)
-  return latest > checkout + 1000 ? STEPS[edits.indexOf(latest)] : STEPS[0]
+  // Two minutes: a slow clone writes its files over seconds; a learner's first edit comes later.
+  return latest > checkout + 120_000 ? STEPS[edits.indexOf(latest)] : STEPS[0]
 }

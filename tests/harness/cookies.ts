@@ -15,8 +15,8 @@ const isSecure = (cookie: string) => /;\s*secure(;|$)/i.test(cookie)
  * Where the cookie is Secure it is `__Host-sid` (Path=/, no Domain), and only that name is read: a `sid` that a
  * sibling subdomain or a plain-HTTP page planted, even holding a real session id, opens nothing.
  */
-export function hostPrefixTest(STEP: StepName, { dir }: Pick<StartOptions, 'dir'> = {}) {
-  const sessions = dir ? `the variant's routes in ${dir}` : sessionTodos(STEP)
+/** `sessions`: where the suite's starter makes and finds sessions, named when a fresh session does not work. */
+export function hostPrefixTest(STEP: StepName, { dir, sessions = 'the routes that make and find sessions' }: Pick<StartOptions, 'dir'> & { sessions?: string } = {}) {
   test('over HTTPS the cookie is __Host-sid, Secure with Path=/ and no Domain, and a plain `sid` beside it opens nothing', async (t) => {
     const app = await startApp(t, STEP, { dir, trustProxy: true })
     const https = { 'X-Forwarded-Proto': 'https' }
@@ -41,14 +41,8 @@ async function logIn(device: Device, headers: Record<string, string>): Promise<R
   return reply
 }
 
-/** Where a step's starter creates and finds its sessions: named when a fresh session does not work. */
-function sessionTodos(STEP: StepName): string {
-  const n = STEP.slice(5, 7)
-  return `step-${n} TODO(1) (createSession) and step-${n} TODO(2) (sessions.ts)`
-}
-
 /** `dir`: another app than the step's own, which keeps its credential in the same cookie (the JWT-in-a-cookie variant). */
-export function cookieTransportTests(STEP: StepName, { dir }: Pick<StartOptions, 'dir'> = {}) {
+export function cookieTransportTests(STEP: StepName, { dir, sessions = 'the routes that make and find sessions' }: Pick<StartOptions, 'dir'> & { sessions?: string } = {}) {
   test('behind a TLS proxy trusted with TRUST_PROXY=1 the cookie is Secure; an X-Forwarded-Proto nobody trusts is ignored', async (t) => {
     const proxied = await startApp(t, STEP, { dir, trustProxy: true })
     const viaProxy = expectSessionCookie(await logIn(proxied.device(), { 'X-Forwarded-Proto': 'https' }), 'login must set a `sid` cookie')
@@ -110,7 +104,7 @@ export function cookieTransportTests(STEP: StepName, { dir }: Pick<StartOptions,
     expectStatus(await device.post('/logout', undefined, { headers: { 'Sec-Fetch-Site': 'same-origin', Origin: app.url } }), 204, 'a same-origin logout must still work')
   })
 
-  hostPrefixTest(STEP, { dir })
+  hostPrefixTest(STEP, { dir, sessions })
 
   test('behind a trusted proxy the origin is the public one: https://app.example passes, http://app.example gets 403', async (t) => {
     const app = await startApp(t, STEP, { dir, trustProxy: true })
@@ -120,6 +114,6 @@ export function cookieTransportTests(STEP: StepName, { dir }: Pick<StartOptions,
     const plain = await device.post('/logout', undefined, { headers: { ...forwarded, Origin: 'http://app.example' } })
     expectJsonError(plain, 403, 'the page was served as https://app.example; http://app.example is another origin')
     const same = await device.post('/logout', undefined, { headers: { ...forwarded, Origin: 'https://app.example' } })
-    expectStatus(same, 204, `with TRUST_PROXY=1 the origin is the one the browser asked the proxy for: https://app.example; if every fresh session is refused, look at ${dir ? `the variant's routes in ${dir}` : sessionTodos(STEP)}`)
+    expectStatus(same, 204, `with TRUST_PROXY=1 the origin is the one the browser asked the proxy for: https://app.example; if every fresh session is refused, look at ${sessions}`)
   })
 }
