@@ -80,7 +80,7 @@ describe('npm test, the runner', { concurrency: true }, () => {
     const job = /The ten most expensive jobs[\s\S]*?\n\s+tests\/todo-messages\.test\.ts\s+([\d.]+)\s+([\d.]+)\s+(\d+)/.exec(run.out)
     assert.ok(job && Number(job[1]) > 0 && Number(job[2]) > 0 && Number(job[3]) >= 1, `the suite's job should show its CPU, wall and processes:\n${run.out}`)
     assert.match(run.out, /The ten slowest checks[\s\S]*tests\/todo-messages\.test\.ts/, `…and its slowest checks:\n${run.out}`)
-    assert.match(run.out, /\n[1-9]\d* passed, 0 failed\n$/, `the last line stays the count:\n${run.out}`)
+    assert.match(run.out, /\n[1-9]\d* passed, 0 failed\nStart with steps\/[\w-]+\/README\.md\n$/, `the count stays the last line but one, before where to start:\n${run.out}`)
   })
 
   test("a learner's untouched starter: every failure said once, pointing at its TODO, and not a line from knex", async () => {
