@@ -17,11 +17,20 @@ export const HTML = join(DIST, 'index.html')
 const CONFIG = join(SLIDES, 'marp.config.mjs')
 const BENCH_TABLE = /<!-- bench-table:start[\s\S]*?<!-- bench-table:end -->/
 
+/**
+ * slides/bench.md holds one table per measurement (the steps' GET /me, then step 07's service and token): one
+ * slide each, since two tables do not fit one 1280×720 slide.
+ */
+function benchSlides(bench: string): string {
+  const [steps, ...others] = bench.trim().split(/\n\n(?=\|[^\n]*\|\n\|---)/)
+  return [steps, ...others.map((table) => `---\n\n<!-- _class: bench -->\n\n## Step 07's other side: the service, the token, and asking the app\n\n<!--\nThe service verifies with no query; the token costs one query and a signature; asking the app about every\ntoken (introspection, RFC 7662) revokes at once, at a round trip per request: the trade-off, measured.\n-->\n\n${table}`)].join('\n\n')
+}
+
 /** Writes slides/dist/index.md and the files it names; returns the markdown. */
 export function assemble(): string {
   let deck = readFileSync(join(SLIDES, 'deck.md'), 'utf8')
   const benchTable = join(SLIDES, 'bench.md')
-  if (existsSync(benchTable)) deck = deck.replace(BENCH_TABLE, () => readFileSync(benchTable, 'utf8').trim())
+  if (existsSync(benchTable)) deck = deck.replace(BENCH_TABLE, () => benchSlides(readFileSync(benchTable, 'utf8')))
   mkdirSync(DIST, { recursive: true })
   // Copies, not links: slides/dist/ must open from a USB stick or a zip, with no repo around it.
   cpSync(join(SLIDES, 'images'), join(DIST, 'images'), { recursive: true })
