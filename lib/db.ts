@@ -57,7 +57,7 @@ export function redactedUrl(url: string): string {
 export async function openDatabase(location: string, migrations: Migration[], options: DatabaseOptions = {}): Promise<Database> {
   const db = isPostgresUrl(location) ? openPostgres(location, options) : openSqlite(location)
   try {
-    await migrate(db, migrations)
+    await (location === ':memory:' ? migrateInMemory(db, migrations) : migrate(db, migrations))
   } catch (err) {
     await db.destroy() // an open connection would keep the process (a test run, a failed npm start) alive
     throw err
@@ -140,6 +140,18 @@ async function migrate(db: Knex, migrations: Migration[]) {
       await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 100))
     }
   }
+}
+
+/**
+ * An in-memory database lives and dies with its one connection: no other process opens it, and no later start
+ * migrates it again. knex's migrator keeps a record for those (two tables of its own, a lock, a dozen statements:
+ * 8 of the 10.5 ms of CPU an open costs here, and every test opens one), so here the migrations run in the
+ * step's order, in one transaction, as the migrator would run them. A file or a PostgreSQL database keeps the migrator.
+ */
+async function migrateInMemory(db: Knex, migrations: Migration[]) {
+  await db.transaction(async (trx) => {
+    for (const migration of migrations) await migration.up(trx)
+  })
 }
 
 const LOCK_TABLE = 'knex_migrations_lock'
