@@ -75,6 +75,9 @@ function kindOf(argv: string): string {
 const pad = (text: string, width: number) => (text.length > width ? text.slice(0, width - 1) + '…' : text.padEnd(width))
 const num = (seconds: number) => seconds.toFixed(1).padStart(7)
 
+/** How many rows each table shows: ten, or WORKSHOP_PROFILE_ROWS (every job: WORKSHOP_PROFILE_ROWS=100). */
+const ROWS = Number(process.env.WORKSHOP_PROFILE_ROWS) || 10
+
 export function printProfile(wallSeconds: number): string[] {
   if (!dir) return []
   const costs: ProcessCost[] = []
@@ -97,10 +100,13 @@ export function printProfile(wallSeconds: number): string[] {
     if (cost.ppid === process.pid) entry.cpu += cost.cpu + cost.children
     byJob.set(job, entry)
   }
-  lines.push('', `The ten most expensive jobs ${'CPU s'.padStart(7)} ${'wall s'.padStart(7)}  Node processes`)
-  for (const [job, entry] of [...byJob].sort((a, b) => b[1].cpu - a[1].cpu).slice(0, 10)) {
+  lines.push('', `The ${ROWS === 10 ? 'ten' : ROWS} most expensive jobs ${'CPU s'.padStart(7)} ${'wall s'.padStart(7)}  Node processes`)
+  for (const [job, entry] of [...byJob].sort((a, b) => b[1].cpu - a[1].cpu).slice(0, ROWS)) {
     lines.push(`  ${pad(job, 66)} ${num(entry.cpu)} ${num(jobWall.get(job) ?? 0)}  ${entry.processes}`)
   }
+  // What no job started: the runner's own work, and the one Chromium that every browser check shares.
+  const jobs = [...byJob.values()].reduce((sum, entry) => sum + entry.cpu, 0)
+  lines.push(`  ${pad('(no job: the runner, and the Chromium the browser checks share)', 66)} ${num(total - jobs)}`)
 
   const byKind = new Map<string, { cpu: number; processes: number; wall: number }>()
   for (const cost of costs) {
@@ -111,13 +117,13 @@ export function printProfile(wallSeconds: number): string[] {
     entry.processes++
     byKind.set(kind, entry)
   }
-  lines.push('', `The ten most expensive kinds of Node process (own CPU, without children)`, `  ${pad('what it runs', 66)} ${'CPU s'.padStart(7)} ${'wall s'.padStart(7)}  processes`)
-  for (const [kind, entry] of [...byKind].sort((a, b) => b[1].cpu - a[1].cpu).slice(0, 10)) {
+  lines.push('', `The ${ROWS === 10 ? 'ten' : ROWS} most expensive kinds of Node process (own CPU, without children)`, `  ${pad('what it runs', 66)} ${'CPU s'.padStart(7)} ${'wall s'.padStart(7)}  processes`)
+  for (const [kind, entry] of [...byKind].sort((a, b) => b[1].cpu - a[1].cpu).slice(0, ROWS)) {
     lines.push(`  ${pad(kind, 66)} ${num(entry.cpu)} ${num(entry.wall)}  ${entry.processes}`)
   }
 
-  lines.push('', `The ten slowest checks (wall; tests of one suite run side by side, so their CPU is the job's)`)
-  for (const test of testWall.sort((a, b) => b.seconds - a.seconds).slice(0, 10)) {
+  lines.push('', `The ${ROWS === 10 ? 'ten' : ROWS} slowest checks (wall; tests of one suite run side by side, so their CPU is the job's)`)
+  for (const test of testWall.sort((a, b) => b.seconds - a.seconds).slice(0, ROWS)) {
     lines.push(`  ${pad(test.name, 66)} ${num(test.seconds)}  ${test.job}`)
   }
   return lines
