@@ -8,6 +8,7 @@ import { basename, join, relative } from 'node:path'
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import { ROOT } from '../../lib/steps.ts'
+import { tscCommand } from './tsc.ts'
 
 export interface TypeError {
   /** Relative to the repo: `steps/step-03-refresh-tokens/tokens.ts`. */
@@ -30,12 +31,12 @@ export function startTypecheck(dir: string): Typecheck {
   const config = join(ROOT, '.data', `tsconfig.${basename(dir)}.${basename(join(dir, '..'))}.json`)
   mkdirSync(join(ROOT, '.data'), { recursive: true })
   writeFileSync(config, JSON.stringify({ extends: '../tsconfig.json', include: [`../${folder.split('\\').join('/')}`] }) + '\n')
-  const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
+  const [tsc, tscArgs] = tscCommand()
   const errors = new Promise<TypeError[] | { failed: string }>((resolve) => {
     // Incremental: the next run rechecks only what changed since (a third less CPU here), its record under .data/.
     const record = config.replace(/\.json$/, '.tsbuildinfo')
-    const args = [tsc, '-p', config, '--pretty', 'false', '--incremental', '--tsBuildInfoFile', record]
-    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const args = [...tscArgs, '-p', config, '--pretty', 'false', '--incremental', '--tsBuildInfoFile', record]
+    const child = spawn(tsc, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk) => (output += chunk))
     child.stderr.on('data', (chunk) => (output += chunk))

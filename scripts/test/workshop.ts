@@ -17,6 +17,7 @@ import { join, relative } from 'node:path'
 import { ROOT, stepDir, stepNumber, STEPS, type StepName } from '../../lib/steps.ts'
 import { addPostgresJobs, databaseSummary, takePostgresUrl } from './postgres.ts'
 import { startBrowserBroker } from './browser-broker.ts'
+import { tscCommand } from './tsc.ts'
 import { asJob, jobEnv, printProfile, profiling, startProfile } from './profile.ts'
 import { inPool, runSuite, type PoolJob, type SuiteRun, type TestResult } from './run-suite.ts'
 
@@ -73,8 +74,8 @@ function gapClosers(step: StepName): number[] {
 
 function typecheck(): Promise<Check> {
   return new Promise((resolve) => {
-    const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-    const child = spawn(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: ROOT, env: { ...process.env, ...jobEnv() }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const [tsc, tscArgs] = tscCommand()
+    const child = spawn(tsc, [...tscArgs, '-p', 'tsconfig.json'], { cwd: ROOT, env: { ...process.env, ...jobEnv() }, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk) => (output += chunk))
     child.stderr.on('data', (chunk) => (output += chunk))
