@@ -8,7 +8,7 @@
 // The copies run in two driver processes (driver.ts, each runs many copies in turn; a process costs about a
 // second of CPU before its first test), dealt out in turn so that both get as much work. A copy's folder lives
 // only while its process runs: the results are read from its output.
-import { rmSync } from 'node:fs'
+import { realpathSync, rmSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,8 +21,16 @@ export interface CopyRun {
   stderr: string
 }
 
+/** A file's real path: a module's URL names it so, whatever path the process was started with. */
+const real = (path: string) => {
+  try {
+    return realpathSync(path)
+  } catch {
+    return path
+  }
+}
 /** The proofs that read these copies. When one is the process's main file, the copies wait for it to declare. */
-const PROOFS = ['exercises', 'mistakes'].map((name) => resolve(ROOT, 'tests', `${name}.test.ts`))
+const PROOFS = ['exercises', 'mistakes'].map((name) => real(resolve(ROOT, 'tests', `${name}.test.ts`)))
 const PROCESSES = Math.min(2, availableParallelism())
 
 interface Planned {
@@ -41,14 +49,14 @@ const run = limiter(PROCESSES)
 // Files loaded with --import are evaluated before the main one, and node:test starts a top-level test as
 // soon as it is declared: the first test may ask for its copy before the main proof has declared its own.
 // The copies start once the main file has declared, when it is a proof; a copy declared later still runs (in
-// another batch), so waiting only spares a second start-up.
-const main = process.argv[1] ? resolve(process.argv[1]) : ''
+// another batch), so waiting only spares a second start-up. A proof that never calls declared() would wait forever.
+const main = process.argv[1] ? real(resolve(process.argv[1])) : ''
 let declaredMain!: () => void
 const ready = PROOFS.includes(main) ? new Promise<void>((done) => (declaredMain = done)) : Promise.resolve()
 
 /** Called by a proof once it has declared every copy it needs (at the end of its module). */
 export function declared(moduleUrl: string): void {
-  if (fileURLToPath(moduleUrl) === main) declaredMain()
+  if (real(fileURLToPath(moduleUrl)) === main) declaredMain()
 }
 
 const changes = new Map<StepName, { hunks: Hunk[]; problems: string[]; last: number }>()
