@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { stepDir, stepExists, STEPS, type StepName } from '../lib/steps.ts'
 import { changesOf, declared, stage } from './harness/exercises/copies.ts'
-import { applyExercises, broken, claimedTests, readmeClaims, type Claim, type Result } from './harness/exercises/path.ts'
+import { applyExercises, broken, claimedTests, readmeClaims, type Result } from './harness/exercises/path.ts'
 
 // The copies (the starter with k exercises done, for every k) run with every test, once for this proof and
 // tests/mistakes.test.ts when both are loaded in one process (harness/exercises/copies.ts): in two processes,
