@@ -7,44 +7,16 @@
 // TODO(n)", "`npm test -- step-NN` is all green", or "together with Exercise n+1" where nothing can check an
 // exercise alone; "except `…`" leaves a test out of a named group.
 import assert from 'node:assert/strict'
-import { readFileSync, rmSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { stepDir, stepExists, STEPS, type StepName } from '../lib/steps.ts'
-import { applyExercises, broken, claimedTests, hunksOf, limiter, readmeClaims, runSuiteOn, runSuitesOn, writeCopy, type Claim, type Result } from './harness/exercises/path.ts'
+import { changesOf, declared, stage } from './harness/exercises/copies.ts'
+import { applyExercises, broken, claimedTests, readmeClaims, type Result } from './harness/exercises/path.ts'
 
-// Suite processes (each runs many copies in turn), two at a time: a busy two-core machine stays usable.
-const run = limiter(Math.min(2, availableParallelism()))
-const copies: string[] = []
-after(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
-
-/**
- * Every step's copies, planned while the steps declare their tests and run at the first test's need in two
- * processes for the whole proof: the copies that need every test, and the copies that need only named
- * tests (the union of their names). A process costs about a second of CPU before its first test.
- */
-interface Plan {
-  step: StepName
-  done: number[]
-  only: string[] | undefined
-  copy: (done: number) => string
-  answer?: Promise<{ results: Result[][]; stderr: string }>
-}
-const plans: Plan[] = []
-let planned: Promise<unknown> | undefined
-function runPlans() {
-  return (planned ??= Promise.all(
-    [plans.filter((plan) => !plan.only), plans.filter((plan) => plan.only)].map(async (group) => {
-      if (group.length === 0) return
-      const only = group[0].only ? [...new Set(group.flatMap((plan) => plan.only!))].sort() : undefined
-      const answer = run(() => runSuitesOn(group.map((plan) => ({ step: plan.step, dirs: plan.done.map(plan.copy) })), only))
-      group.forEach((plan, i) => (plan.answer = answer.then(({ results, stderr }) => ({ results: results[i], stderr }))))
-      await answer
-    }),
-  ))
-}
-
+// The copies (the starter with k exercises done, for every k) run with every test, once for this proof and
+// tests/mistakes.test.ts when both are loaded in one process (harness/exercises/copies.ts): in two processes,
+// started at the first test's need, once every copy is declared.
 const range = (n: number) => (n === 0 ? 'nothing' : n === 1 ? 'Exercise 1' : `Exercises 1–${n}`)
 
 describe('the learner’s path: every "Check it" is true where it stands', { concurrency: true }, () => {
@@ -52,57 +24,23 @@ describe('the learner’s path: every "Check it" is true where it stands', { con
     describe(step, { concurrency: true }, () => pathOf(step))
   }
 })
+declared(import.meta.url)
 
 function pathOf(step: StepName) {
   const label = step.slice(0, 7)
   const readme = `steps/${step}/README.md`
-  const { hunks, problems } = hunksOf(step)
+  const { hunks, problems } = changesOf(step)
   const claims = readmeClaims(step)
   const last = Math.max(0, ...claims.map((claim) => claim.exercise), ...hunks.map((hunk) => hunk.todo ?? 0))
 
-  const claimOf = (n: number) => claims.filter((claim) => claim.exercise === n && claim.deferredTo === undefined)
-  const needsAll = (about: Claim[]) => about.some((claim) => claim.allGreen || claim.stopNaming.length > 0)
-  const namesIn = (about: Claim[]) => [...new Set(about.flatMap((claim) => claim.names))].sort()
-  let copyCount = 0
-  const copyWith = (done: number) => {
-    const dir = writeCopy(`exercises-${process.pid}-${label}-${done}-${copyCount++}`, applyExercises(step, hunks, done))
-    copies.push(dir)
-    return dir
+  // Copy k (k exercises done) checks Exercise k's claim, and that Exercise k+1's does not hold yet; a false
+  // claim is checked on the copies after it, to say which exercise it needs.
+  const stages = Array.from({ length: last + 1 }, (_, k) => stage(step, k))
+  const base = async (k: number): Promise<Result[]> => {
+    const { results, stderr } = await stages[k]()
+    assert.ok(results.length > 0, `the suite did not run on ${label} with ${range(k)} done:\n${stderr.slice(0, 1500)}`)
+    return results
   }
-  /** The suite on copies with `done[i]` exercises done, in one process: every test, or only the named ones. */
-  const suiteOn = (done: number[], only: string[] | undefined) =>
-    run(async () => {
-      const { results, stderr } = await runSuiteOn(step, done.map(copyWith), only)
-      for (const [i, list] of results.entries()) {
-        assert.ok(list.length > 0, `the suite did not run on ${label} with ${range(done[i])} done:\n${stderr.slice(0, 1500)}`)
-      }
-      return results
-    })
-
-  // Copy k (k exercises done) checks Exercise k's claim, and that Exercise k+1's does not hold yet. The copies
-  // that need every test (a claim about all of them) run in one process with every other step's such copies,
-  // the others in a second one.
-  const about = (k: number) => [...claimOf(k), ...claimOf(k + 1)]
-  const all = Array.from({ length: last + 1 }, (_, k) => k)
-  const full = all.filter((k) => needsAll(about(k)))
-  const part = all.filter((k) => !needsAll(about(k)))
-  const mine: Array<Plan & { ks: number[] }> = []
-  for (const [ks, only] of [[full, undefined], [part, namesIn(part.flatMap(about))]] as const) {
-    if (ks.length === 0) continue
-    const plan = { step, done: ks, only, copy: copyWith, ks }
-    plans.push(plan)
-    mine.push(plan)
-  }
-  const base = async (k: number) => {
-    await runPlans()
-    const plan = mine.find((one) => one.ks.includes(k))!
-    const { results, stderr } = await plan.answer!
-    const list = results[plan.ks.indexOf(k)]
-    assert.ok(list.length > 0, `the suite did not run on ${label} with ${range(k)} done:\n${stderr.slice(0, 1500)}`)
-    return list
-  }
-  /** For a false claim: the same check on a copy with more exercises done, to say which one it needs. */
-  const later = async (claim: Claim, done: number) => (await suiteOn([done], needsAll([claim]) ? undefined : namesIn([claim])))[0]
 
   test(`${label}: the solution is the starter with its TODOs done, each change belonging to one TODO`, () => {
     assert.deepEqual(problems, [], `steps/${step} → solutions/${step}:\n${problems.join('\n')}`)
@@ -140,7 +78,7 @@ function pathOf(step: StepName) {
       const why = broken(claim, now)
       if (why) {
         let needed = -1
-        for (let done = n + 1; done <= last && needed === -1; done++) if (!broken(claim, await later(claim, done))) needed = done
+        for (let done = n + 1; done <= last && needed === -1; done++) if (!broken(claim, await base(done))) needed = done
         const needs = needed === -1 ? 'it fails even with every exercise done' : `it passes only once Exercise ${needed} is done too`
         assert.fail(`${readme} → Exercise ${n} is false where it stands: "${claim.text}"\nWith ${range(n)} done (from the solution), ${needs}:\n${why}`)
       }

@@ -7,12 +7,11 @@
 // Either way the run names a TODO (so the reporter prints its `Look at:` line), and an error thrown in the step's
 // code shows once, at its file and line: no stack trace per test.
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
-import { availableParallelism } from 'node:os'
-import { describe, after, test } from 'node:test'
+import { describe, test } from 'node:test'
 import { stepExists, STEPS, type StepName } from '../lib/steps.ts'
 import { explain } from '../scripts/reporters/learner.mjs'
-import { applyExercises, hunksOf, limiter, runSuiteOn, writeCopy, type Result } from './harness/exercises/path.ts'
+import { changesOf, declareCopy, declared, stage, type CopyRun } from './harness/exercises/copies.ts'
+import { applyExercises, type Result } from './harness/exercises/path.ts'
 
 interface Mistake {
   step: StepName
@@ -112,13 +111,10 @@ const MISTAKES: Mistake[] = [
   },
 ]
 
-const copies: string[] = []
-after(() => copies.forEach((dir) => rmSync(dir, { recursive: true, force: true })))
-const run = limiter(Math.min(2, availableParallelism()))
-
 interface Copy {
   label: string
-  dir: string
+  /** Its run (harness/exercises/copies.ts): the starter stages are the ones tests/exercises.test.ts reads too. */
+  run: () => Promise<CopyRun>
   /** The TODOs a failure may name here. */
   allowed: number[]
 }
@@ -144,30 +140,15 @@ function problemsOf(step: StepName, copy: Copy, results: Result[], stderr: strin
   return problems
 }
 
-/** The step's suite on every copy, in one process; stderr split by the driver's `::copy N::` markers. */
-async function runCopies(step: StepName, list: Copy[]): Promise<Array<{ results: Result[]; stderr: string }>> {
-  const { results, stderr } = await run(() => runSuiteOn(step, list.map((copy) => copy.dir)))
-  const parts = stderr.split(/^::copy (\d+)::$/m)
-  const stderrOf = new Map<number, string>()
-  for (let i = 1; i < parts.length; i += 2) stderrOf.set(Number(parts[i]), parts[i + 1])
-  return list.map((_, i) => ({ results: results[i], stderr: stderrOf.get(i) ?? parts[0] }))
-}
-
 describe('every failure points at the right TODO: the starter at every stage, and classic mistakes', { concurrency: true }, () => {
   for (const step of STEPS.filter((name) => stepExists(name, 'steps') && stepExists(name, 'solutions'))) {
     const label = step.slice(0, 7)
-    const { hunks } = hunksOf(step)
-    const last = Math.max(0, ...hunks.map((hunk) => hunk.todo ?? 0))
+    const { hunks, last } = changesOf(step)
     const list: Copy[] = []
     const problems: string[] = []
-    const write = (name: string, files: Map<string, string>) => {
-      const dir = writeCopy(`mistakes-${process.pid}-${label}-${list.length}`, files)
-      copies.push(dir)
-      return dir
-    }
     for (let done = 0; done < last; done++) {
       const range = Array.from({ length: last - done }, (_, i) => done + 1 + i)
-      list.push({ label: `${label} with ${done === 0 ? 'no exercise' : done === 1 ? 'Exercise 1' : `Exercises 1–${done}`} done`, dir: write(`${done}`, applyExercises(step, hunks, done)), allowed: range })
+      list.push({ label: `${label} with ${done === 0 ? 'no exercise' : done === 1 ? 'Exercise 1' : `Exercises 1–${done}`} done`, run: stage(step, done), allowed: range })
     }
     for (const mistake of MISTAKES.filter((m) => m.step === step)) {
       const files = applyExercises(step, hunks, last)
@@ -177,14 +158,13 @@ describe('every failure points at the right TODO: the starter at every stage, an
         continue
       }
       files.set(mistake.file, text.replace(mistake.find, mistake.replace))
-      list.push({ label: `${label}, step-${label.slice(5)} TODO(${mistake.todo}): ${mistake.what}`, dir: write(mistake.what, files), allowed: [mistake.todo] })
+      const mistaken = declareCopy(step, `mistake: ${mistake.what}`, () => files)
+      list.push({ label: `${label}, step-${label.slice(5)} TODO(${mistake.todo}): ${mistake.what}`, run: mistaken, allowed: [mistake.todo] })
     }
-    let ran: ReturnType<typeof runCopies> | undefined
-    const runs = () => (ran ??= runCopies(step, list))
 
-    for (const [i, copy] of list.entries()) {
+    for (const copy of list) {
       test(`${copy.label}: every failure names ${copy.allowed.length === 1 ? `step-${label.slice(5)} TODO(${copy.allowed[0]})` : 'a TODO not done yet'}, and no stack floods the run`, async () => {
-        const { results, stderr } = (await runs())[i]
+        const { results, stderr } = await copy.run()
         const found = problemsOf(step, copy, results, stderr)
         assert.deepEqual(found, [], `${copy.label}:\n  ${found.slice(0, 8).join('\n  ')}${found.length > 8 ? `\n  … and ${found.length - 8} more` : ''}`)
       })
@@ -192,3 +172,4 @@ describe('every failure points at the right TODO: the starter at every stage, an
     if (problems.length) test(`${label}: every mistake can still be injected`, () => assert.deepEqual(problems, []))
   }
 })
+declared(import.meta.url)

@@ -206,6 +206,13 @@ async function onSolution(step: StepName, starter = false): Promise<Check[]> {
   return [...checks, ...(await separately).flat()]
 }
 
+/**
+ * Suites that run in one process, as one job. The two proofs of the learner's path read the step suites'
+ * runs on the same scratch copies (tests/harness/exercises/copies.ts): together, each copy runs once for
+ * both. Each one's tests are under one top-level describe, which tells its results apart.
+ */
+const TOGETHER = [['tests/mistakes.test.ts', 'tests/exercises.test.ts']].map((group) => group.map((file) => join(ROOT, file)))
+
 function otherSuites(): string[] {
   if (ONLY_SUITES) return ONLY_SUITES
   return readdirSync(join(ROOT, 'tests'))
@@ -242,11 +249,18 @@ export async function checkWorkshop({ profile = false } = {}): Promise<number> {
   if (!ONLY_SUITES) addPostgresJobs(add)
   // The longest jobs first (the attack, reliability, tools and bench suites), so that no long one
   // is left running alone at the end.
-  for (const file of otherSuites()) {
-    const name = relative(ROOT, file)
-    add(name, async () => {
-      const run = await runSuite({ file, env: { WORKSHOP_FLAVOUR: 'solutions' } })
-      return run.results.length ? resultChecks(name, run.results) : [{ group: name, label: 'the suite runs', ok: false, detail: crashDetail(run) || 'no test ran' }]
+  const others = otherSuites()
+  for (const file of others) {
+    // Suites that read the same runs go as one job, in one process (the first one's turn); each keeps its checks.
+    const together = TOGETHER.find((group) => group.includes(file))?.filter((one) => others.includes(one)) ?? [file]
+    if (together[0] !== file) continue
+    add(together.map((one) => relative(ROOT, one)).join(' + '), async () => {
+      const run = await runSuite({ file, env: { WORKSHOP_FLAVOUR: 'solutions' }, alongside: together.slice(1) })
+      return together.flatMap((one) => {
+        const name = relative(ROOT, one)
+        const own = together.length === 1 ? run.results : run.results.filter((result) => result.top === topSuiteName(one))
+        return own.length ? resultChecks(name, own) : [{ group: name, label: 'the suite runs', ok: false, detail: crashDetail(run) || 'no test ran' }]
+      })
     })
   }
   if (ONLY_SUITES) {

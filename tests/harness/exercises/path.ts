@@ -133,27 +133,15 @@ const REPORTER = join(ROOT, 'tests', 'harness', 'exercises', 'reporter.mjs')
 const DRIVER = join(ROOT, 'tests', 'harness', 'exercises', 'driver.ts')
 
 /**
- * The step's suite against each of `dirs`, one after the other in one child process (loading tsx and the
- * libraries once), as `npm test -- <step>` would run it. Answers one list of results per dir.
+ * Several steps' suites, each against its copies, with every test, all in one child process: one start-up
+ * (tsx, koa, knex) for the lot instead of one per step, as `npm test -- <step>` would run each. Answers
+ * results[suite][dir].
  */
-export async function runSuiteOn(step: StepName, dirs: string[], only?: string[]): Promise<{ results: Result[][]; stderr: string }> {
-  const { results, stderr } = await runSuitesOn([{ step, dirs }], only)
-  return { results: results[0], stderr }
-}
-
-/**
- * Several steps' suites, each against its copies, all in one child process: one start-up (tsx, koa, knex)
- * for the lot instead of one per step. `only` filters the whole process (node:test's name patterns are
- * process-wide): give it the union of the names every copy needs; a test that runs without being asked
- * for is only reported, never counted against a claim it is not named in. Answers results[suite][dir].
- */
-export function runSuitesOn(suites: Array<{ step: StepName; dirs: string[] }>, only?: string[]): Promise<{ results: Result[][][]; stderr: string }> {
+export function runSuitesOn(suites: Array<{ step: StepName; dirs: string[] }>): Promise<{ results: Result[][][]; stderr: string }> {
   const env: NodeJS.ProcessEnv = { ...process.env }
   delete env.NODE_TEST_CONTEXT // set inside a test run; a nested run would refuse to report
   delete env.WORKSHOP_TARGET
-  // Only the tests asked for run (a matching group runs all of its own); the others report as skipped.
-  const patterns = only ? ['^::copy \\d+::$', ...only].map((name, i) => `--test-name-pattern=${i === 0 ? name : name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`) : []
-  const args = ['--import', 'tsx', `--test-reporter=${REPORTER}`, ...patterns, DRIVER, ...suites.flatMap(({ step, dirs }) => [join(ROOT, 'tests', `${step}.test.ts`), ...dirs])]
+  const args = ['--import', 'tsx', `--test-reporter=${REPORTER}`, DRIVER, ...suites.flatMap(({ step, dirs }) => [join(ROOT, 'tests', `${step}.test.ts`), ...dirs])]
   // The copies are numbered across suites, in order: copy i is the i-th dir of the flattened list.
   const where = suites.flatMap(({ dirs }, s) => dirs.map((_, d) => [s, d] as const))
   return new Promise((resolve) => {

@@ -1,6 +1,7 @@
-// A node:test reporter for tests/exercises.test.ts: one JSON line per finished test, with the names of the
-// describe groups around it, so that a README's "the group `…` passes" can be checked, and the copy it ran
-// on (driver.ts runs a marker test `::copy N::` before each copy).
+// A node:test reporter for the proofs of the learner's path (tests/exercises.test.ts, tests/mistakes.test.ts):
+// one JSON line per finished test, with the names of the describe groups around it, so that a README's "the
+// group `…` passes" can be checked, and the copy it ran on (driver.ts runs a marker test `::copy N::` before
+// each copy).
 // node:test reports a suite after its children, in declaration order: the entries just before a suite,
 // nested deeper than it, are its own.
 
