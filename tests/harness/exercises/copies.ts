@@ -49,10 +49,16 @@ const run = limiter(PROCESSES)
 // Files loaded with --import are evaluated before the main one, and node:test starts a top-level test as
 // soon as it is declared: the first test may ask for its copy before the main proof has declared its own.
 // The copies start once the main file has declared, when it is a proof; a copy declared later still runs (in
-// another batch), so waiting only spares a second start-up. A proof that never calls declared() would wait forever.
+// another batch), so waiting only spares a second start-up. A proof that forgets to call declared() is waited
+// for 5 s at most: it costs that second start-up, never a hang.
 const main = process.argv[1] ? real(resolve(process.argv[1])) : ''
-let declaredMain!: () => void
-const ready = PROOFS.includes(main) ? new Promise<void>((done) => (declaredMain = done)) : Promise.resolve()
+let declaredMain: () => void = () => {}
+const ready = PROOFS.includes(main)
+  ? new Promise<void>((done) => {
+      declaredMain = done
+      setTimeout(done, 5_000)
+    })
+  : Promise.resolve()
 
 /** Called by a proof once it has declared every copy it needs (at the end of its module). */
 export function declared(moduleUrl: string): void {
