@@ -205,6 +205,12 @@ async function onSolution(step: StepName, starter = false): Promise<Check[]> {
   return [...checks, ...(await separately).flat()]
 }
 
+/**
+ * A suite → the suites loaded into its process when both are in the run, to share what they both set up: the
+ * deck's browser check renders the deck that tests/slides.test.ts builds (tests/harness/deck.ts), one build.
+ */
+const SHARED_PROCESS: Record<string, string[]> = { 'tests/slides.test.ts': ['tests/slides-browser.test.ts'] }
+
 function otherSuites(): string[] {
   if (ONLY_SUITES) return ONLY_SUITES
   return readdirSync(join(ROOT, 'tests'))
@@ -241,11 +247,20 @@ export async function checkWorkshop({ profile = false } = {}): Promise<number> {
   if (!ONLY_SUITES) addPostgresJobs(add)
   // The longest jobs first (the attack, reliability, tools and bench suites), so that no long one
   // is left running alone at the end.
-  for (const file of otherSuites()) {
-    const name = relative(ROOT, file)
+  // SHARED_PROCESS: suites that run in the process of another (`alongside`), each still reported as its own group.
+  const suites = otherSuites()
+  const guests = (file: string) => (SHARED_PROCESS[relative(ROOT, file)] ?? []).map((guest) => join(ROOT, guest)).filter((guest) => suites.includes(guest))
+  const hosted = new Set(suites.flatMap(guests))
+  for (const file of suites.filter((suite) => !hosted.has(suite))) {
+    const alongside = guests(file)
+    const name = [file, ...alongside].map((suite) => relative(ROOT, suite)).join(' + ')
     add(name, async () => {
-      const run = await runSuite({ file, env: { WORKSHOP_FLAVOUR: 'solutions' } })
-      return run.results.length ? resultChecks(name, run.results) : [{ group: name, label: 'the suite runs', ok: false, detail: crashDetail(run) || 'no test ran' }]
+      const run = await runSuite({ file, env: { WORKSHOP_FLAVOUR: 'solutions' }, alongside })
+      return [file, ...alongside].flatMap((suite) => {
+        const group = relative(ROOT, suite)
+        const results = alongside.length ? run.results.filter((result) => result.file === suite) : run.results
+        return results.length ? resultChecks(group, results) : [{ group, label: 'the suite runs', ok: false, detail: crashDetail(run) || 'no test ran' }]
+      })
     })
   }
   if (ONLY_SUITES) {
