@@ -2,70 +2,13 @@
 // Every solution side by side, in one run on one machine: GET /me throughput and latency under load, the
 // queries it costs, and how long a stolen credential outlives a logout. Writes bench.md and bench.svg.
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
-import { checkMe, logIn, measure, medianLoad, mintToken, startServer, startService, warmUp, type Load, type Server, type Target as LoadTarget } from './bench/load.ts'
-import { machine, markdownTable, queriesText, serviceTable, svgChart, type Row, type ServiceRow, type Settings } from './bench/report.ts'
-import { credentialBytesPerMe, introspectionFacts, queriesPerMe, serviceFacts, stolenCredentialRefused, untilItExpires, type ServiceFacts } from './bench/scenarios.ts'
-import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
+import { join, relative } from 'node:path'
+import type { Load, Server, Target as LoadTarget } from './bench/load.ts'
+import { parseOptions, RANKING_SECONDS, UsageError } from './bench/options.ts'
+import type { Row, ServiceRow } from './bench/report.ts'
+import type { ServiceFacts } from './bench/scenarios.ts'
 import { ROOT, STEPS, stepDir, stepExists, type StepName } from '../lib/steps.ts'
-import { freshDatabase, type TestDatabase } from '../tests/harness/database.ts'
-
-/** Below this many seconds per app, the noise of a round is larger than the differences between the rows. */
-const RANKING_SECONDS = 3
-const LEARNERS_OUT = join(ROOT, '.bench')
-
-const USAGE = `Usage: npm run bench [-- --duration <seconds>] [--connections <n>] [--out <dir> | --update-slides] [--database sqlite|postgres]
-  --duration     seconds of load per app, in rounds of about 0.5 s, after a warm-up of up to 1 s (default 4);
-                 under ${RANKING_SECONDS} s the rows cannot be ranked by requests/s
-  --connections  concurrent connections autocannon keeps open (default 10)
-  --out          where to write bench.md and bench.svg (default .bench/, which git ignores)
-  --update-slides  write them into slides/ instead, the table that the README and the deck show (for the
-                 workshop's maintainers, on a calm machine)
-  --database     sqlite (default: every app on an in-memory SQLite), or postgres: every app on a schema of
-                 its own on the PostgreSQL server of DATABASE_URL, over a pool of 10 connections; writes
-                 bench-postgres.md and bench-postgres.svg`
-
-class UsageError extends Error {}
-
-
-function parseOptions(): Settings & { out: string; database: 'sqlite' | 'postgres' } {
-  let values
-  try {
-    values = parseArgs({
-      options: {
-        duration: { type: 'string', default: '4' },
-        connections: { type: 'string', default: '10' },
-        out: { type: 'string' },
-        'update-slides': { type: 'boolean', default: false },
-        database: { type: 'string', default: 'sqlite' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-    }).values
-  } catch (err: any) {
-    throw new UsageError(`${err.message}\n\n${USAGE}`)
-  }
-  if (values.help) {
-    console.log(USAGE)
-    process.exit(0)
-  }
-  const duration = Number(values.duration)
-  if (!(duration > 0 && duration <= 600)) throw new UsageError(`--duration must be a number of seconds between 0 and 600, got "${values.duration}".\n\n${USAGE}`)
-  const connections = Number(values.connections)
-  if (!Number.isInteger(connections) || connections < 1 || connections > 1000) {
-    throw new UsageError(`--connections must be a whole number from 1 to 1000, got "${values.connections}".\n\n${USAGE}`)
-  }
-  const database = values.database
-  if (database !== 'sqlite' && database !== 'postgres') throw new UsageError(`--database is sqlite or postgres, got "${database}".\n\n${USAGE}`)
-  if (database === 'postgres' && !isPostgresUrl(process.env.DATABASE_URL ?? '')) {
-    throw new UsageError('--database postgres needs DATABASE_URL=postgres://user:password@host:port/database in the environment.')
-  }
-  if (values.out && values['update-slides']) throw new UsageError(`--out and --update-slides each say where to write: give one.\n\n${USAGE}`)
-  // A learner's run leaves the repo as it was; the committed table changes only when asked to.
-  const out = values['update-slides'] ? join(ROOT, 'slides') : resolve(values.out ?? LEARNERS_OUT)
-  return { duration, connections, warmup: Math.min(1, duration), out, database }
-}
+import type { TestDatabase } from '../tests/harness/database.ts'
 
 // Short names for the table and the chart, in the story's words.
 const LABELS: Record<StepName, string> = {
@@ -99,6 +42,13 @@ interface Target {
 
 async function main() {
   const options = parseOptions()
+  // The apps, autocannon and the harness load only now: a wrong flag is answered before they are.
+  const [{ checkMe, logIn, measure, medianLoad, mintToken, startServer, startService, warmUp }, { machine, markdownTable, queriesText, serviceTable, svgChart }, scenarios, { isPostgresUrl, redactedUrl }, { freshDatabase }] =
+    await Promise.all([import('./bench/load.ts'), import('./bench/report.ts'), import('./bench/scenarios.ts'), import('../lib/db.ts'), import('../tests/harness/database.ts')])
+  if (options.database === 'postgres' && !isPostgresUrl(process.env.DATABASE_URL ?? '')) {
+    throw new UsageError('--database postgres needs DATABASE_URL=postgres://user:password@host:port/database in the environment.')
+  }
+  const { credentialBytesPerMe, introspectionFacts, queriesPerMe, serviceFacts, stolenCredentialRefused, untilItExpires } = scenarios
   // The in-process counts (tests/harness) and the servers use PostgreSQL only when asked to.
   if (options.database === 'sqlite') delete process.env.DATABASE_URL
   const onPostgres = options.database === 'postgres'
