@@ -43,7 +43,7 @@ interface Target {
 async function main() {
   const options = parseOptions()
   // The apps, autocannon and the harness load only now: a wrong flag is answered before they are.
-  const [{ checkMe, logIn, measure, medianLoad, mintToken, startServer, startService, warmUp }, { machine, markdownTable, queriesText, serviceTable, svgChart }, scenarios, { isPostgresUrl, redactedUrl }, { freshDatabase }] =
+  const [{ checkMe, logIn, measure, medianLoad, mintToken, startServer, startServers, startService, warmUp }, { machine, markdownTable, queriesText, serviceTable, svgChart }, scenarios, { isPostgresUrl, redactedUrl }, { freshDatabase }] =
     await Promise.all([import('./bench/load.ts'), import('./bench/report.ts'), import('./bench/scenarios.ts'), import('../lib/db.ts'), import('../tests/harness/database.ts')])
   if (options.database === 'postgres' && !isPostgresUrl(process.env.DATABASE_URL ?? '')) {
     throw new UsageError('--database postgres needs DATABASE_URL=postgres://user:password@host:port/database in the environment.')
@@ -90,7 +90,7 @@ async function main() {
   }
 
   // 2. Under load: every app in its own process, started together, then measured one at a time.
-  console.log(`\nstarting ${targets.length} servers (one register and login each, with a cheap scrypt: GET /me never hashes)`)
+  console.log(`\nstarting ${targets.length} servers${options.oneProcess ? ' in one process' : ''} (one register and login each, with a cheap scrypt: GET /me never hashes)`)
   const servers: Server[] = []
   const stopAll = () => servers.forEach((server) => server.stop())
   // Never leave a server behind: not on an error, not on Ctrl-C, not when killed.
@@ -101,13 +101,17 @@ async function main() {
   const serviceRows: ServiceRow[] = []
   const databases: TestDatabase[] = []
   try {
+    // --one-process: every app, and step 07's introspecting app, in one server process started once.
+    const withIntrospection = targets.some((target) => target.step === SERVICE_STEP)
+    const hosted = options.oneProcess ? await startServers([...targets.map((target) => target.dir), ...(withIntrospection ? [INTROSPECTION_DIR] : [])]) : undefined
+    if (hosted) servers.push(...hosted)
     const ready = await Promise.all(
-      targets.map(async (target) => {
+      targets.map(async (target, i) => {
         // Every app on a database of its own: a schema created here and dropped at the end, durable commits.
         const database = onPostgres ? await freshDatabase('memory', `bench-${target.label}`, { durable: true }) : undefined
         if (database) databases.push(database)
-        const server = await startServer(target.dir, database ? { BENCH_DATABASE_URL: database.location } : {})
-        servers.push(server)
+        const server = hosted?.[i] ?? (await startServer(target.dir, database ? { BENCH_DATABASE_URL: database.location } : {}))
+        if (!hosted) servers.push(server)
         const headers = target.ceiling ? {} : await logIn(server.url)
         await checkMe(server.url, headers)
         return { target, server, headers }
@@ -149,8 +153,8 @@ async function main() {
         minted.push(await measure(issuer.server.url, tokenHeaders, { connections: options.connections, seconds }, token))
       }
       // The same service asking the app about every token: an app of the bench's own, with POST /introspect.
-      const asking = await startServer(INTROSPECTION_DIR)
-      servers.push(asking)
+      const asking = hosted?.[targets.length] ?? (await startServer(INTROSPECTION_DIR))
+      if (!hosted) servers.push(asking)
       const askingHeaders = await logIn(asking.url)
       const askingService = await startService(INTROSPECTION_DIR, asking.url.replace('127.0.0.1', 'localhost'))
       servers.push(askingService)
@@ -187,6 +191,7 @@ async function main() {
   writeFileSync(join(options.out, `${name}.svg`), chart)
   const where = relative(process.cwd(), options.out).startsWith('..') ? options.out : relative(process.cwd(), options.out) || '.'
   console.log(`\n${table}\nwrote ${join(where, `${name}.md`)} and ${join(where, `${name}.svg`)}`)
+  if (options.oneProcess) console.log('\nEvery app ran in one server process (--one-process): a check that the bench runs, not a race between the rows.')
   if (options.duration < RANKING_SECONDS) {
     console.log(
       `\nThis run gave each app ${options.duration} s: too short to rank the rows by requests/s, since a short round's noise ` +

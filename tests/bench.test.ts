@@ -1,5 +1,5 @@
-// `npm run bench`, in its shortest mode (0.05 s of load per app, two connections: the table's columns are
-// checked, not its speeds). It must finish, and its table must be complete. It writes where a learner's run
+// `npm run bench`, in its shortest mode (0.05 s of load per app, two connections, every app in one server
+// process: the table's columns are checked, not its speeds). It must finish, and its table must be complete. It writes where a learner's run
 // writes, to .bench/ (git-ignored): the committed slides/bench.* are never touched, and `git status` says the
 // same before and after.
 import assert from 'node:assert/strict'
@@ -49,9 +49,10 @@ describe('npm run bench', () => {
       }
     })()
     try {
-      const result = await bench('--duration', '0.05', '--connections', '2')
+      const result = await bench('--duration', '0.05', '--connections', '2', '--one-process')
       assert.equal(result.code, 0, `the bench failed:\n${result.stderr}\n${result.stdout}`)
       assert.match(result.stdout, /counting queries/, 'it prints progress while it runs')
+      assert.match(result.stdout, /starting \d+ servers in one process/, 'every app in one server process: one start-up, not one per app')
       assert.match(result.stdout, /wrote \.bench\/bench\.md/, 'a learner\'s run writes to .bench/')
       assert.match(result.stdout, /too short to rank the rows by requests\/s/, 'a 0.05 s run says it cannot rank the rows')
       assert.equal(gitStatus(), status, 'git status is the same after the bench as before')
@@ -163,6 +164,9 @@ describe('npm run bench', () => {
     for (const args of [['--duration', 'soon'], ['--duration', '0'], ['--connections', '2.5']]) {
       assert.throws(() => parseOptions(args), (err: Error) => err instanceof UsageError && new RegExp(args[0]).test(err.message), `${args.join(' ')} should be refused, naming the flag`)
     }
-    assert.equal(parseOptions([]).duration, 4, "a learner's npm run bench measures 4 s per app")
+    assert.throws(() => parseOptions(['--one-process', '--update-slides']), /--one-process/, 'the committed table is never measured in one process')
+    const defaults = parseOptions([])
+    assert.equal(defaults.duration, 4, "a learner's npm run bench measures 4 s per app")
+    assert.equal(defaults.oneProcess, false, "…each app in a server process of its own")
   })
 })

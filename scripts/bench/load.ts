@@ -28,8 +28,22 @@ function serverEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts `serve()` for one step folder and resolves when it prints `listening on http://localhost:<port>`. */
-export function startServer(dir: string, extraEnv: Record<string, string> = {}, script = SERVER_SCRIPT, args: string[] = []): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, dir, ...args], {
+export async function startServer(dir: string, extraEnv: Record<string, string> = {}, script = SERVER_SCRIPT, args: string[] = []): Promise<Server> {
+  const [server] = await spawnServers(script, [dir, ...args], 1, extraEnv)
+  return server
+}
+
+/**
+ * `--one-process`: every app in one server process, each on a port of its own (in the order given), for one
+ * start-up instead of one per app. Stopping any of them stops the process, and so all of them.
+ */
+export function startServers(dirs: string[]): Promise<Server[]> {
+  return spawnServers(SERVER_SCRIPT, dirs, dirs.length)
+}
+
+/** Resolves once the child has printed `listening on http://localhost:<port>` `count` times. */
+function spawnServers(script: string, args: string[], count: number, extraEnv: Record<string, string> = {}): Promise<Server[]> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...serverEnv(), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -39,18 +53,18 @@ export function startServer(dir: string, extraEnv: Record<string, string> = {}, 
     const fail = (why: string) => {
       clearTimeout(timer)
       child.kill()
-      reject(new Error(`${why}\n--- server output (${dir}) ---\n${output.trim()}`))
+      reject(new Error(`${why}\n--- server output (${args.join(' ')}) ---\n${output.trim()}`))
     }
     const timer = setTimeout(() => fail(`the server did not start within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS)
     child.stderr!.on('data', (chunk) => (output += chunk))
     child.stdout!.on('data', (chunk) => {
       output += chunk
-      const match = /listening on http:\/\/localhost:(\d+)/.exec(output)
-      if (!match) return
+      const ports = [...output.matchAll(/listening on http:\/\/localhost:(\d+)/g)].map((match) => match[1])
+      if (ports.length < count) return
       clearTimeout(timer)
       child.stdout!.removeAllListeners('data')
       child.stdout!.resume() // keep draining, so the child never blocks on a full pipe
-      resolve({ url: `http://127.0.0.1:${match[1]}`, stop: () => child.kill('SIGTERM') })
+      resolve(ports.slice(0, count).map((port) => ({ url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') })))
     })
     child.once('exit', (code) => fail(`the server exited (code ${code}) before it listened`))
   })
