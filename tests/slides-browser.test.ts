@@ -65,9 +65,9 @@ describe('the slide deck in a browser', { skip: skipWithoutBrowser }, () => {
   const shots = process.env.SLIDES_SCREENSHOTS
 
   before(async () => {
+    browser = await launchBrowser() // first: without a browser (under CI=true) nothing is built for nothing
     // The build tests/slides.test.ts made, when the runner loads both suites into one process.
-    const [launched, build] = await Promise.all([launchBrowser(), buildDeck()])
-    browser = launched
+    const build = await buildDeck()
     assert.equal(build.status, 0, `npm run slides failed:\n${build.output}`)
     page = await browser.newPage()
     // tsx compiles this file with esbuild, which wraps named functions in a __name() helper; functions
