@@ -13,11 +13,13 @@ In a browser instead: npm start -- <step> --solution, then open http://localhost
 http://127.0.0.1:3000 (the phone) side by side, and click through the same story on the app's own page.
 The steps: ${STEPS.map((name) => name.slice(5, 7)).join(', ')}.`
 
-/** The command, on its arguments; a wrong one throws a UsageError before anything is read (tests/tools.test.ts calls it so). */
-export async function runDemo(args = process.argv.slice(2)): Promise<number> {
+/**
+ * The command, on its arguments and the workshop folder; a wrong argument throws a UsageError and a missing folder a
+ * CommandError before anything loads (tests/tools.test.ts calls it so).
+ */
+export async function runDemo(args = process.argv.slice(2), root = workshopRoot()): Promise<number> {
   const { values, positionals } = parseCommand({ usage: USAGE, options: { pause: { type: 'boolean', default: false } }, positionals: { min: 1, max: 1 } }, args)
   const step = stepArgument(positionals[0])
-  const root = workshopRoot()
   if (!hasFolder(step, 'solutions', root)) throw new CommandError(`solutions/${step} is not there yet, so there is nothing to demo.`)
   let pause = values.pause
   if (pause && !process.stdin.isTTY) {

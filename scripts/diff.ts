@@ -86,11 +86,13 @@ function withoutTodoComments(text: string): { text: string; removed: number } {
   return { text: kept.join('\n'), removed }
 }
 
-/** The command, on its arguments; a wrong one throws a UsageError before anything is read (tests/tools.test.ts calls it so). */
-export async function diff(args = process.argv.slice(2)): Promise<number> {
+/**
+ * The command, on its arguments and the workshop folder; a wrong argument throws a UsageError and a missing folder a
+ * CommandError before anything loads (tests/tools.test.ts calls it so).
+ */
+export async function diff(args = process.argv.slice(2), root = workshopRoot()): Promise<number> {
   const { positionals } = parseCommand({ usage: USAGE, options: {}, positionals: { min: 1, max: 1 } }, args)
   const step = stepArgument(positionals[0])
-  const root = workshopRoot()
   const mine = folderOf(step, 'steps', root)
   const theirs = folderOf(step, 'solutions', root)
   if (!existsSync(theirs)) throw new CommandError(`solutions/${step} is not there yet, so there is nothing to compare with.`)
