@@ -12,19 +12,25 @@ import { learnersStep } from '../scripts/test/workshop.ts'
 /** What `git status` shows: nothing a run leaves behind may show there. */
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' })
 
+const LEARNER_REPORTER = join(ROOT, 'scripts', 'reporters', 'learner.mjs')
+
 interface Run {
   code: number | null
   out: string
 }
 
-/** `npm test …args` as a child process, plain output, with the given environment on top of a clean one. */
+/**
+ * `npm test …args` as a child process, plain output, with the given environment on top of a clean one: the
+ * command line of package.json's `test` script, whose learner's reporter lets `npm test -- step-NN` run the
+ * suite in its own process (one start-up, as a learner's run has).
+ */
 function npmTest(args: string[], env: Record<string, string>): Promise<Run> {
   const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...env }
   for (const name of ['CI', 'WORKSHOP_TARGET', 'WORKSHOP_FLAVOUR', 'WORKSHOP_SUITES', 'NODE_TEST_CONTEXT', 'FORCE_COLOR']) {
     if (!(name in env)) delete childEnv[name]
   }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'test.ts'), ...args], { cwd: ROOT, env: childEnv })
+    const child = spawn(process.execPath, ['--import', 'tsx', `--test-reporter=${LEARNER_REPORTER}`, join(ROOT, 'scripts', 'test.ts'), ...args], { cwd: ROOT, env: childEnv })
     let out = ''
     child.stdout.on('data', (chunk) => (out += chunk))
     child.stderr.on('data', (chunk) => (out += chunk))
