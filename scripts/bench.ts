@@ -101,16 +101,16 @@ async function main() {
   const serviceRows: ServiceRow[] = []
   const databases: TestDatabase[] = []
   try {
-    // --one-process: every app, and step 07's introspecting app, in one server process started once.
+    // --one-process: every app, step 07's introspecting app and both reports services, in one server process.
     const withIntrospection = targets.some((target) => target.step === SERVICE_STEP)
     const hosted = options.oneProcess ? await startServers([...targets.map((target) => target.dir), ...(withIntrospection ? [INTROSPECTION_DIR] : [])]) : undefined
-    if (hosted) servers.push(...hosted)
+    if (hosted) servers.push(...hosted.apps)
     const ready = await Promise.all(
       targets.map(async (target, i) => {
         // Every app on a database of its own: a schema created here and dropped at the end, durable commits.
         const database = onPostgres ? await freshDatabase('memory', `bench-${target.label}`, { durable: true }) : undefined
         if (database) databases.push(database)
-        const server = hosted?.[i] ?? (await startServer(target.dir, database ? { BENCH_DATABASE_URL: database.location } : {}))
+        const server = hosted?.apps[i] ?? (await startServer(target.dir, database ? { BENCH_DATABASE_URL: database.location } : {}))
         if (!hosted) servers.push(server)
         const headers = target.ceiling ? {} : await logIn(server.url)
         await checkMe(server.url, headers)
@@ -139,7 +139,7 @@ async function main() {
     const issuer = ready.find(({ target }) => target.step === SERVICE_STEP)
     if (issuer && service) {
       const appUrl = issuer.server.url.replace('127.0.0.1', 'localhost') // the app's ISSUER, its tokens' iss
-      const reports = await startService(issuer.target.dir, appUrl)
+      const reports = hosted?.services[ready.indexOf(issuer)] ?? (await startService(issuer.target.dir, appUrl))
       servers.push(reports)
       const bearer = async () => ({ authorization: `Bearer ${await mintToken(issuer.server.url, issuer.headers)}` })
       const token: LoadTarget = { method: 'POST', path: '/token', body: JSON.stringify({ audience: 'reports' }) }
@@ -153,10 +153,10 @@ async function main() {
         minted.push(await measure(issuer.server.url, tokenHeaders, { connections: options.connections, seconds }, token))
       }
       // The same service asking the app about every token: an app of the bench's own, with POST /introspect.
-      const asking = hosted?.[targets.length] ?? (await startServer(INTROSPECTION_DIR))
+      const asking = hosted?.apps[targets.length] ?? (await startServer(INTROSPECTION_DIR))
       if (!hosted) servers.push(asking)
       const askingHeaders = await logIn(asking.url)
-      const askingService = await startService(INTROSPECTION_DIR, asking.url.replace('127.0.0.1', 'localhost'))
+      const askingService = hosted?.services[targets.length] ?? (await startService(INTROSPECTION_DIR, asking.url.replace('127.0.0.1', 'localhost')))
       servers.push(askingService)
       const askingBearer = async () => ({ authorization: `Bearer ${await mintToken(asking.url, askingHeaders)}` })
       await warmUp(askingService.url, await askingBearer(), options)

@@ -1,6 +1,7 @@
 // The load half of the benchmark: each app in a child process of its own, driven by autocannon over 127.0.0.1.
 import autocannon from 'autocannon'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { newPrivateJwk } from '../../lib/signing-keys.ts'
@@ -29,20 +30,33 @@ function serverEnv(): NodeJS.ProcessEnv {
 
 /** Starts `serve()` for one step folder and resolves when it prints `listening on http://localhost:<port>`. */
 export async function startServer(dir: string, extraEnv: Record<string, string> = {}, script = SERVER_SCRIPT, args: string[] = []): Promise<Server> {
-  const [server] = await spawnServers(script, [dir, ...args], 1, extraEnv)
+  const [{ server }] = await spawnServers(script, [dir, ...args], 1, extraEnv)
   return server
 }
 
-/**
- * `--one-process`: every app in one server process, each on a port of its own (in the order given), for one
- * start-up instead of one per app. Stopping any of them stops the process, and so all of them.
- */
-export function startServers(dirs: string[]): Promise<Server[]> {
-  return spawnServers(SERVER_SCRIPT, dirs, dirs.length)
+export interface Hosted {
+  /** The apps, in the order of their folders. */
+  apps: Server[]
+  /** Step 07's reports service of each folder that has one (service.ts), trusting that app; else undefined. */
+  services: Array<Server | undefined>
 }
 
-/** Resolves once the child has printed `listening on http://localhost:<port>` `count` times. */
-function spawnServers(script: string, args: string[], count: number, extraEnv: Record<string, string> = {}): Promise<Server[]> {
+/**
+ * `--one-process`: every app, and the reports service of each folder that has one, in one server process,
+ * each on a port of its own, for one start-up instead of one each. Stopping any stops the process: all of them.
+ */
+export async function startServers(dirs: string[]): Promise<Hosted> {
+  const expected = dirs.length + dirs.filter((dir) => existsSync(join(dir, 'service.ts'))).length
+  const hosted: Hosted = { apps: [], services: [] }
+  for (const { service, server } of await spawnServers(SERVER_SCRIPT, ['--with-services', ...dirs], expected)) {
+    if (service) hosted.services[hosted.apps.length - 1] = server // printed right after its app
+    else hosted.apps.push(server)
+  }
+  return hosted
+}
+
+/** Resolves once the child has printed `[service ]listening on http://localhost:<port>` `count` times. */
+function spawnServers(script: string, args: string[], count: number, extraEnv: Record<string, string> = {}): Promise<Array<{ service: boolean; server: Server }>> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...serverEnv(), ...extraEnv },
@@ -59,12 +73,12 @@ function spawnServers(script: string, args: string[], count: number, extraEnv: R
     child.stderr!.on('data', (chunk) => (output += chunk))
     child.stdout!.on('data', (chunk) => {
       output += chunk
-      const ports = [...output.matchAll(/listening on http:\/\/localhost:(\d+)/g)].map((match) => match[1])
+      const ports = [...output.matchAll(/^(service )?listening on http:\/\/localhost:(\d+)/gm)].map((match) => ({ service: Boolean(match[1]), port: match[2] }))
       if (ports.length < count) return
       clearTimeout(timer)
       child.stdout!.removeAllListeners('data')
       child.stdout!.resume() // keep draining, so the child never blocks on a full pipe
-      resolve(ports.slice(0, count).map((port) => ({ url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') })))
+      resolve(ports.slice(0, count).map(({ service, port }) => ({ service, server: { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') } })))
     })
     child.once('exit', (code) => fail(`the server exited (code ${code}) before it listened`))
   })
