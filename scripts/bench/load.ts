@@ -141,10 +141,11 @@ export interface Target {
 /** A run of `seconds`, or of `amount` requests whatever they take (for a machine too busy to finish one in time). */
 function run(url: string, headers: Record<string, string>, connections: number, seconds: number, onTime?: (ms: number) => void, amount?: number, target: Target = {}) {
   return new Promise<autocannon.Result>((resolve, reject) => {
-    // sampleInt: autocannon stops at its next sample tick, 1 s by default; 100 ms keeps short rounds short.
+    // sampleInt: autocannon stops at its next sample tick, 1 s by default; 100 ms keeps short rounds short, and
+    // a round shorter than that (the bench's own test) ticks at its own length.
     const length = amount ? { amount } : { duration: seconds }
     const request = { method: target.method ?? 'GET', body: target.body }
-    const instance = autocannon({ url: `${url}${target.path ?? '/me'}`, headers, connections, ...length, sampleInt: 100, ...request }, (err, result) =>
+    const instance = autocannon({ url: `${url}${target.path ?? '/me'}`, headers, connections, ...length, sampleInt: Math.max(10, Math.min(100, Math.round(seconds * 1000))), ...request }, (err, result) =>
       err ? reject(err) : resolve(result),
     )
     if (onTime) instance.on('response', (_client, _status, _bytes, ms) => onTime(ms))
