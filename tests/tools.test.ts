@@ -1,6 +1,8 @@
 // The learner's and presenter's commands (progress, diff, reset, demo, doctor), run as a learner runs them:
-// as child processes, with their output and exit code checked. Nothing here touches the real steps/ folder:
-// the commands read WORKSHOP_ROOT, and the tests point it at temporary copies.
+// as child processes, with their output and exit code checked. A wrong argument or a missing folder, which
+// each command answers before it loads anything, is also checked in this process, by calling the command's
+// function (one real run per command keeps its exit code). Nothing here touches the real steps/ folder: the
+// commands read WORKSHOP_ROOT (or are given the folder), and the tests point them at temporary copies.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
@@ -23,13 +25,14 @@ interface Run {
 
 /**
  * A wrong argument, answered in this process: the command throws the UsageError that its run turns into the
- * message and exit 2. Each command is also run once with a wrong flag or argument, as a learner types it, for that exit.
+ * message and exit 2. Each command is also run once with a wrong flag or argument, as a learner types it, for
+ * that exit.
  */
 async function refused(command: Promise<unknown>, message: RegExp) {
   await assert.rejects(command, (err: Error) => err instanceof UsageError && message.test(err.message))
 }
 
-/** A folder the command needs is not there: the CommandError that its run turns into the message and exit 1 (reset's run below). */
+/** A folder the command needs is not there: the CommandError that its run turns into the message and exit 1 (reset's run, below). */
 async function missingFolder(command: Promise<unknown>, message: RegExp) {
   await assert.rejects(command, (err: Error) => err instanceof CommandError && message.test(err.message))
 }
@@ -76,7 +79,7 @@ interface Layout {
   finished?: StepName[]
   solutions?: StepName[]
   suites?: StepName[]
-  /** tests/<name>.test.ts, the stand-in suite above. */
+  /** tests/<name>.test.ts, the stand-in suite (STAND_IN_SUITE, below). */
   standIns?: StepName[]
 }
 
