@@ -173,8 +173,9 @@ async function main() {
     }
   } finally {
     stopAll()
-    // The servers must be gone before their schemas are dropped: SIGTERM, then a moment to close the pools.
-    if (databases.length) await new Promise((resolve) => setTimeout(resolve, 1000))
+    // The servers must be gone before their schemas are dropped, and before the bench reports: SIGTERM, then
+    // their exit (each closes within its 5 s grace period; 15 s catches a hang).
+    await Promise.race([Promise.all(servers.map((server) => server.exited)), new Promise((resolve) => setTimeout(resolve, 15_000).unref())])
     await Promise.all(databases.map((database) => database.drop().catch((err) => console.error(`could not drop a bench schema: ${err.message}`))))
   }
 

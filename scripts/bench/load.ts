@@ -11,6 +11,8 @@ import { BENCH_EMAIL, BENCH_PASSWORD } from './user.ts'
 export interface Server {
   url: string
   stop(): void
+  /** Settles when its process has exited (after a stop, once it has closed its connections and database). */
+  exited: Promise<void>
 }
 
 const SERVER_SCRIPT = join(ROOT, 'scripts', 'bench', 'server.ts')
@@ -63,6 +65,7 @@ function spawnServers(script: string, args: string[], count: number, extraEnv: R
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       clearTimeout(timer)
@@ -78,7 +81,7 @@ function spawnServers(script: string, args: string[], count: number, extraEnv: R
       clearTimeout(timer)
       child.stdout!.removeAllListeners('data')
       child.stdout!.resume() // keep draining, so the child never blocks on a full pipe
-      resolve(ports.slice(0, count).map(({ service, port }) => ({ service, server: { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') } })))
+      resolve(ports.slice(0, count).map(({ service, port }) => ({ service, server: { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM'), exited } })))
     })
     child.once('exit', (code) => fail(`the server exited (code ${code}) before it listened`))
   })
