@@ -2,70 +2,13 @@
 // Every solution side by side, in one run on one machine: GET /me throughput and latency under load, the
 // queries it costs, and how long a stolen credential outlives a logout. Writes bench.md and bench.svg.
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
-import { parseArgs } from 'node:util'
-import { checkMe, logIn, measure, medianLoad, mintToken, startServer, startService, warmUp, type Load, type Server, type Target as LoadTarget } from './bench/load.ts'
-import { machine, markdownTable, queriesText, serviceTable, svgChart, type Row, type ServiceRow, type Settings } from './bench/report.ts'
-import { credentialBytesPerMe, introspectionFacts, queriesPerMe, serviceFacts, stolenCredentialRefused, untilItExpires, type ServiceFacts } from './bench/scenarios.ts'
-import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
+import { join, relative } from 'node:path'
+import type { Load, Server, Target as LoadTarget } from './bench/load.ts'
+import { parseOptions, RANKING_SECONDS, UsageError } from './bench/options.ts'
+import type { Row, ServiceRow } from './bench/report.ts'
+import type { ServiceFacts } from './bench/scenarios.ts'
 import { ROOT, STEPS, stepDir, stepExists, type StepName } from '../lib/steps.ts'
-import { freshDatabase, type TestDatabase } from '../tests/harness/database.ts'
-
-/** Below this many seconds per app, the noise of a round is larger than the differences between the rows. */
-const RANKING_SECONDS = 3
-const LEARNERS_OUT = join(ROOT, '.bench')
-
-const USAGE = `Usage: npm run bench [-- --duration <seconds>] [--connections <n>] [--out <dir> | --update-slides] [--database sqlite|postgres]
-  --duration     seconds of load per app, in rounds of about 0.5 s, after a warm-up of up to 1 s (default 4);
-                 under ${RANKING_SECONDS} s the rows cannot be ranked by requests/s
-  --connections  concurrent connections autocannon keeps open (default 10)
-  --out          where to write bench.md and bench.svg (default .bench/, which git ignores)
-  --update-slides  write them into slides/ instead, the table that the README and the deck show (for the
-                 workshop's maintainers, on a calm machine)
-  --database     sqlite (default: every app on an in-memory SQLite), or postgres: every app on a schema of
-                 its own on the PostgreSQL server of DATABASE_URL, over a pool of 10 connections; writes
-                 bench-postgres.md and bench-postgres.svg`
-
-class UsageError extends Error {}
-
-
-function parseOptions(): Settings & { out: string; database: 'sqlite' | 'postgres' } {
-  let values
-  try {
-    values = parseArgs({
-      options: {
-        duration: { type: 'string', default: '4' },
-        connections: { type: 'string', default: '10' },
-        out: { type: 'string' },
-        'update-slides': { type: 'boolean', default: false },
-        database: { type: 'string', default: 'sqlite' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      allowPositionals: false,
-    }).values
-  } catch (err: any) {
-    throw new UsageError(`${err.message}\n\n${USAGE}`)
-  }
-  if (values.help) {
-    console.log(USAGE)
-    process.exit(0)
-  }
-  const duration = Number(values.duration)
-  if (!(duration > 0 && duration <= 600)) throw new UsageError(`--duration must be a number of seconds between 0 and 600, got "${values.duration}".\n\n${USAGE}`)
-  const connections = Number(values.connections)
-  if (!Number.isInteger(connections) || connections < 1 || connections > 1000) {
-    throw new UsageError(`--connections must be a whole number from 1 to 1000, got "${values.connections}".\n\n${USAGE}`)
-  }
-  const database = values.database
-  if (database !== 'sqlite' && database !== 'postgres') throw new UsageError(`--database is sqlite or postgres, got "${database}".\n\n${USAGE}`)
-  if (database === 'postgres' && !isPostgresUrl(process.env.DATABASE_URL ?? '')) {
-    throw new UsageError('--database postgres needs DATABASE_URL=postgres://user:password@host:port/database in the environment.')
-  }
-  if (values.out && values['update-slides']) throw new UsageError(`--out and --update-slides each say where to write: give one.\n\n${USAGE}`)
-  // A learner's run leaves the repo as it was; the committed table changes only when asked to.
-  const out = values['update-slides'] ? join(ROOT, 'slides') : resolve(values.out ?? LEARNERS_OUT)
-  return { duration, connections, warmup: Math.min(1, duration), out, database }
-}
+import type { TestDatabase } from '../tests/harness/database.ts'
 
 // Short names for the table and the chart, in the story's words.
 const LABELS: Record<StepName, string> = {
@@ -99,6 +42,13 @@ interface Target {
 
 async function main() {
   const options = parseOptions()
+  // The apps, autocannon and the harness load only now: a wrong flag is answered before they are.
+  const [{ checkMe, logIn, measure, medianLoad, mintToken, startServer, startServers, startService, warmUp }, { machine, markdownTable, queriesText, serviceTable, svgChart }, scenarios, { isPostgresUrl, redactedUrl }, { freshDatabase }] =
+    await Promise.all([import('./bench/load.ts'), import('./bench/report.ts'), import('./bench/scenarios.ts'), import('../lib/db.ts'), import('../tests/harness/database.ts')])
+  if (options.database === 'postgres' && !isPostgresUrl(process.env.DATABASE_URL ?? '')) {
+    throw new UsageError('--database postgres needs DATABASE_URL=postgres://user:password@host:port/database in the environment.')
+  }
+  const { credentialBytesPerMe, introspectionFacts, queriesPerMe, serviceFacts, stolenCredentialRefused, untilItExpires } = scenarios
   // The in-process counts (tests/harness) and the servers use PostgreSQL only when asked to.
   if (options.database === 'sqlite') delete process.env.DATABASE_URL
   const onPostgres = options.database === 'postgres'
@@ -140,7 +90,7 @@ async function main() {
   }
 
   // 2. Under load: every app in its own process, started together, then measured one at a time.
-  console.log(`\nstarting ${targets.length} servers (one register and login each, with a cheap scrypt: GET /me never hashes)`)
+  console.log(`\nstarting ${targets.length} servers${options.oneProcess ? ' in one process' : ''} (one register and login each, with a cheap scrypt: GET /me never hashes)`)
   const servers: Server[] = []
   const stopAll = () => servers.forEach((server) => server.stop())
   // Never leave a server behind: not on an error, not on Ctrl-C, not when killed.
@@ -151,13 +101,17 @@ async function main() {
   const serviceRows: ServiceRow[] = []
   const databases: TestDatabase[] = []
   try {
+    // --one-process: every app, step 07's introspecting app and both reports services, in one server process.
+    const withIntrospection = targets.some((target) => target.step === SERVICE_STEP)
+    const hosted = options.oneProcess ? await startServers([...targets.map((target) => target.dir), ...(withIntrospection ? [INTROSPECTION_DIR] : [])]) : undefined
+    if (hosted) servers.push(...hosted.apps)
     const ready = await Promise.all(
-      targets.map(async (target) => {
+      targets.map(async (target, i) => {
         // Every app on a database of its own: a schema created here and dropped at the end, durable commits.
         const database = onPostgres ? await freshDatabase('memory', `bench-${target.label}`, { durable: true }) : undefined
         if (database) databases.push(database)
-        const server = await startServer(target.dir, database ? { BENCH_DATABASE_URL: database.location } : {})
-        servers.push(server)
+        const server = hosted?.apps[i] ?? (await startServer(target.dir, database ? { BENCH_DATABASE_URL: database.location } : {}))
+        if (!hosted) servers.push(server)
         const headers = target.ceiling ? {} : await logIn(server.url)
         await checkMe(server.url, headers)
         return { target, server, headers }
@@ -185,7 +139,7 @@ async function main() {
     const issuer = ready.find(({ target }) => target.step === SERVICE_STEP)
     if (issuer && service) {
       const appUrl = issuer.server.url.replace('127.0.0.1', 'localhost') // the app's ISSUER, its tokens' iss
-      const reports = await startService(issuer.target.dir, appUrl)
+      const reports = hosted?.services[ready.indexOf(issuer)] ?? (await startService(issuer.target.dir, appUrl))
       servers.push(reports)
       const bearer = async () => ({ authorization: `Bearer ${await mintToken(issuer.server.url, issuer.headers)}` })
       const token: LoadTarget = { method: 'POST', path: '/token', body: JSON.stringify({ audience: 'reports' }) }
@@ -199,10 +153,10 @@ async function main() {
         minted.push(await measure(issuer.server.url, tokenHeaders, { connections: options.connections, seconds }, token))
       }
       // The same service asking the app about every token: an app of the bench's own, with POST /introspect.
-      const asking = await startServer(INTROSPECTION_DIR)
-      servers.push(asking)
+      const asking = hosted?.apps[targets.length] ?? (await startServer(INTROSPECTION_DIR))
+      if (!hosted) servers.push(asking)
       const askingHeaders = await logIn(asking.url)
-      const askingService = await startService(INTROSPECTION_DIR, asking.url.replace('127.0.0.1', 'localhost'))
+      const askingService = hosted?.services[targets.length] ?? (await startService(INTROSPECTION_DIR, asking.url.replace('127.0.0.1', 'localhost')))
       servers.push(askingService)
       const askingBearer = async () => ({ authorization: `Bearer ${await mintToken(asking.url, askingHeaders)}` })
       await warmUp(askingService.url, await askingBearer(), options)
@@ -219,8 +173,9 @@ async function main() {
     }
   } finally {
     stopAll()
-    // The servers must be gone before their schemas are dropped: SIGTERM, then a moment to close the pools.
-    if (databases.length) await new Promise((resolve) => setTimeout(resolve, 1000))
+    // The servers must be gone before their schemas are dropped, and before the bench reports: SIGTERM, then
+    // their exit (each closes within its 5 s grace period; 15 s catches a hang).
+    await Promise.race([Promise.all(servers.map((server) => server.exited)), new Promise((resolve) => setTimeout(resolve, 15_000).unref())])
     await Promise.all(databases.map((database) => database.drop().catch((err) => console.error(`could not drop a bench schema: ${err.message}`))))
   }
 
@@ -237,6 +192,7 @@ async function main() {
   writeFileSync(join(options.out, `${name}.svg`), chart)
   const where = relative(process.cwd(), options.out).startsWith('..') ? options.out : relative(process.cwd(), options.out) || '.'
   console.log(`\n${table}\nwrote ${join(where, `${name}.md`)} and ${join(where, `${name}.svg`)}`)
+  if (options.oneProcess) console.log('\nEvery app ran in one server process (--one-process): a check that the bench runs, not a race between the rows.')
   if (options.duration < RANKING_SECONDS) {
     console.log(
       `\nThis run gave each app ${options.duration} s: too short to rank the rows by requests/s, since a short round's noise ` +

@@ -1,5 +1,6 @@
 // npm run demo -- step-02 [--pause]: a narrated walk through the step's story against its solution, for a
 // presenter to run live. In-process app, in-memory database, a clock that jumps; it runs in seconds.
+import { pathToFileURL } from 'node:url'
 import { STEPS } from '../lib/steps.ts'
 import { bold, CommandError, dim, folderOf, hasFolder, parseCommand, red, runCommand, stepArgument, workshopRoot } from './cli.ts'
 import type { Demo } from './demos/narrator.ts'
@@ -12,10 +13,13 @@ In a browser instead: npm start -- <step> --solution, then open http://localhost
 http://127.0.0.1:3000 (the phone) side by side, and click through the same story on the app's own page.
 The steps: ${STEPS.map((name) => name.slice(5, 7)).join(', ')}.`
 
-await runCommand(async () => {
-  const { values, positionals } = parseCommand({ usage: USAGE, options: { pause: { type: 'boolean', default: false } }, positionals: { min: 1, max: 1 } })
+/**
+ * The command, on its arguments and the workshop folder; a wrong argument throws a UsageError and a missing folder a
+ * CommandError before anything loads (tests/tools.test.ts calls it so).
+ */
+export async function runDemo(args = process.argv.slice(2), root = workshopRoot()): Promise<number> {
+  const { values, positionals } = parseCommand({ usage: USAGE, options: { pause: { type: 'boolean', default: false } }, positionals: { min: 1, max: 1 } }, args)
   const step = stepArgument(positionals[0])
-  const root = workshopRoot()
   if (!hasFolder(step, 'solutions', root)) throw new CommandError(`solutions/${step} is not there yet, so there is nothing to demo.`)
   let pause = values.pause
   if (pause && !process.stdin.isTTY) {
@@ -47,7 +51,10 @@ await runCommand(async () => {
     return 1
   }
   return 0
-})
+}
 
-// The HTTP client may keep idle sockets open for a moment; the demo is over.
-process.exit()
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runCommand(() => runDemo())
+  // The HTTP client may keep idle sockets open for a moment; the demo is over.
+  process.exit()
+}

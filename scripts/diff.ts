@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { bold, CommandError, cyan, dim, folderOf, green, parseCommand, red, runCommand, stepArgument, useColour, workshopRoot } from './cli.ts'
 
 const USAGE = `Usage: npm run diff -- <step>      e.g. npm run diff -- step-04   (or 04, 4, the folder name)
@@ -85,10 +86,13 @@ function withoutTodoComments(text: string): { text: string; removed: number } {
   return { text: kept.join('\n'), removed }
 }
 
-await runCommand(async () => {
-  const { positionals } = parseCommand({ usage: USAGE, options: {}, positionals: { min: 1, max: 1 } })
+/**
+ * The command, on its arguments and the workshop folder; a wrong argument throws a UsageError and a missing folder a
+ * CommandError before anything loads (tests/tools.test.ts calls it so).
+ */
+export async function diff(args = process.argv.slice(2), root = workshopRoot()): Promise<number> {
+  const { positionals } = parseCommand({ usage: USAGE, options: {}, positionals: { min: 1, max: 1 } }, args)
   const step = stepArgument(positionals[0])
-  const root = workshopRoot()
   const mine = folderOf(step, 'steps', root)
   const theirs = folderOf(step, 'solutions', root)
   if (!existsSync(theirs)) throw new CommandError(`solutions/${step} is not there yet, so there is nothing to compare with.`)
@@ -127,4 +131,6 @@ await runCommand(async () => {
   process.stdout.write(diffs.join('\n'))
   process.stdout.write(note)
   return 0
-})
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runCommand(() => diff())

@@ -2,6 +2,7 @@
 // what to run next. The suites run two at a time, quietly; only the counts are shown.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { STEPS, type StepName } from '../lib/steps.ts'
 import { bold, dim, folderOf, green, hasFolder, parseCommand, red, runCommand, shortName, workshopRoot, yellow } from './cli.ts'
 import { inPool, runSuite, type SuiteRun } from './test/run-suite.ts'
@@ -119,8 +120,9 @@ function printNext(current: Row | undefined, rows: Row[], unstarted: Row[]) {
   console.log(dim(`      (${bold(`npm test -- step-${short} --watch`)} reruns it on every save)`))
 }
 
-await runCommand(async () => {
-  parseCommand({ usage: USAGE, options: {}, positionals: { min: 0, max: 0 } })
+/** The command, on its arguments; a wrong one throws a UsageError before anything is read (tests/tools.test.ts calls it so). */
+export async function progress(args = process.argv.slice(2)): Promise<number> {
+  parseCommand({ usage: USAGE, options: {}, positionals: { min: 0, max: 0 } }, args)
   const root = workshopRoot()
   console.log(dim('Running each step’s tests against your work in steps/ (two at a time)…'))
   const rows = await inPool(
@@ -132,4 +134,6 @@ await runCommand(async () => {
   for (const row of rows) printRow(row, row === current)
   printNext(current, rows, unstarted)
   return 0
-})
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runCommand(() => progress())

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline/promises'
+import { pathToFileURL } from 'node:url'
 import { bold, CommandError, dim, green, parseCommand, runCommand, shortName, stepArgument, UsageError, workshopRoot, yellow } from './cli.ts'
 
 const USAGE = `Usage: npm run reset -- <step> [--yes] [--from <commit>]     e.g. npm run reset -- step-04
@@ -59,12 +60,16 @@ function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15)
 }
 
-await runCommand(async () => {
-  const { values, positionals } = parseCommand({
-    usage: USAGE,
-    options: { yes: { type: 'boolean', short: 'y', default: false }, from: { type: 'string' } },
-    positionals: { min: 1, max: 1 },
-  })
+/** The command, on its arguments; a wrong one throws a UsageError before anything is read (tests/tools.test.ts calls it so). */
+export async function reset(args = process.argv.slice(2)): Promise<number> {
+  const { values, positionals } = parseCommand(
+    {
+      usage: USAGE,
+      options: { yes: { type: 'boolean', short: 'y', default: false }, from: { type: 'string' } },
+      positionals: { min: 1, max: 1 },
+    },
+    args,
+  )
   const step = stepArgument(positionals[0])
   const root = workshopRoot()
   const path = `steps/${step}`
@@ -119,4 +124,6 @@ await runCommand(async () => {
   console.log(green(`\n${path} is the starter again.`) + (existsSync(backup) ? ` Your work is in ${backup.slice(root.length + 1)}.` : ''))
   console.log(`Next: read ${path}/README.md, then run ${bold(`npm test -- step-${shortName(step)}`)}`)
   return 0
-})
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runCommand(() => reset())

@@ -12,19 +12,25 @@ import { learnersStep } from '../scripts/test/workshop.ts'
 /** What `git status` shows: nothing a run leaves behind may show there. */
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' })
 
+const LEARNER_REPORTER = join(ROOT, 'scripts', 'reporters', 'learner.mjs')
+
 interface Run {
   code: number | null
   out: string
 }
 
-/** `npm test …args` as a child process, plain output, with the given environment on top of a clean one. */
+/**
+ * `npm test …args` as a child process, plain output, with the given environment on top of a clean one: the
+ * command line of package.json's `test` script, whose learner's reporter lets `npm test -- step-NN` run the
+ * suite in its own process (one start-up, as a learner's run has).
+ */
 function npmTest(args: string[], env: Record<string, string>): Promise<Run> {
   const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...env }
   for (const name of ['CI', 'WORKSHOP_TARGET', 'WORKSHOP_FLAVOUR', 'WORKSHOP_SUITES', 'NODE_TEST_CONTEXT', 'FORCE_COLOR']) {
     if (!(name in env)) delete childEnv[name]
   }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', 'test.ts'), ...args], { cwd: ROOT, env: childEnv })
+    const child = spawn(process.execPath, ['--import', 'tsx', `--test-reporter=${LEARNER_REPORTER}`, join(ROOT, 'scripts', 'test.ts'), ...args], { cwd: ROOT, env: childEnv })
     let out = ''
     child.stdout.on('data', (chunk) => (out += chunk))
     child.stderr.on('data', (chunk) => (out += chunk))
@@ -35,9 +41,16 @@ function npmTest(args: string[], env: Record<string, string>): Promise<Run> {
 // Only the slides' browser check, with a browser path that does not exist: this machine, as one without Chromium.
 const NO_BROWSER = { WORKSHOP_SUITES: 'tests/slides-browser.test.ts', CHROME_PATH: '/nowhere/chromium' }
 
+let shared: Promise<Run> | undefined
+/**
+ * One run that three tests read, each for its own part (a run of the runner costs two Node start-ups): the
+ * browser check without a browser, with --profile, outside CI. Its first line, its skip and its profile.
+ */
+const noBrowserWithProfile = () => (shared ??= npmTest(['--profile'], NO_BROWSER))
+
 describe('npm test, the runner', { concurrency: true }, () => {
   test('without a browser, outside CI: the browser check is skipped with its reason and how to get one, and the run passes', async () => {
-    const run = await npmTest([], NO_BROWSER)
+    const run = await noBrowserWithProfile()
     assert.equal(run.code, 0, `a check that cannot run here must not fail the run:\n${run.out}`)
     assert.match(run.out, /Skipped here/, `the summary should list what was skipped:\n${run.out}`)
     assert.match(run.out, /tests\/slides-browser\.test\.ts: 1 check skipped/, `…and which suite:\n${run.out}`)
@@ -49,7 +62,7 @@ describe('npm test, the runner', { concurrency: true }, () => {
   })
 
   test('on a Node outside the supported lines, npm test says so in its first line, as the doctor does', async () => {
-    const run = await npmTest(['--help'], {})
+    const run = await noBrowserWithProfile()
     const node = checkNode()
     if (node.status === 'ok') assert.doesNotMatch(run.out, /⚠/, `Node ${process.versions.node} is supported: no warning:\n${run.out}`)
     else assert.equal(run.out.split('\n')[0], `⚠ ${node.label}. npm run doctor says what to do.`, `the first line warns:\n${run.out}`)
@@ -73,14 +86,14 @@ describe('npm test, the runner', { concurrency: true }, () => {
   })
 
   test('npm test -- --profile: after the summary, what each job cost in CPU and wall, and the slowest checks', async () => {
-    const run = await npmTest(['--profile'], { WORKSHOP_SUITES: 'tests/todo-messages.test.ts' })
+    const run = await noBrowserWithProfile()
     assert.equal(run.code, 0, `the profile must not change the outcome:\n${run.out}`)
     const total = /Profile: the whole run took ([\d.]+) s of CPU .* in [\d.]+ s of wall; (\d+) Node processes/.exec(run.out)
     assert.ok(total && Number(total[1]) > 0 && Number(total[2]) >= 1, `the profile should give the whole run's CPU and its Node processes:\n${run.out}`)
-    const job = /The ten most expensive jobs[\s\S]*?\n\s+tests\/todo-messages\.test\.ts\s+([\d.]+)\s+([\d.]+)\s+(\d+)/.exec(run.out)
+    const job = /The ten most expensive jobs[\s\S]*?\n\s+tests\/slides-browser\.test\.ts\s+([\d.]+)\s+([\d.]+)\s+(\d+)/.exec(run.out)
     assert.ok(job && Number(job[1]) > 0 && Number(job[2]) > 0 && Number(job[3]) >= 1, `the suite's job should show its CPU, wall and processes:\n${run.out}`)
-    assert.match(run.out, /The ten slowest checks[\s\S]*tests\/todo-messages\.test\.ts/, `…and its slowest checks:\n${run.out}`)
-    assert.match(run.out, /\n[1-9]\d* passed, 0 failed\nStart with steps\/[\w-]+\/README\.md\n$/, `the count stays the last line but one, before where to start:\n${run.out}`)
+    assert.match(run.out, /The ten slowest checks[\s\S]*tests\/slides-browser\.test\.ts/, `…and its slowest checks:\n${run.out}`)
+    assert.match(run.out, /Profile:[\s\S]*\n0 passed, 0 failed, 1 skipped\nStart with steps\/[\w-]+\/README\.md\n$/, `the count stays the last line but one, before where to start:\n${run.out}`)
   })
 
   test("a learner's untouched starter: every failure said once, pointing at its TODO, and not a line from knex", async () => {

@@ -5,7 +5,6 @@
 // Needs Chromium (tests/harness/browser.ts): without one it is skipped with the reason, except under CI=true,
 // where it fails. SLIDES_SCREENSHOTS=/some/dir also saves a PNG of every slide.
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -13,6 +12,7 @@ import { after, before, describe, test } from 'node:test'
 import type { Browser, Page } from 'puppeteer-core'
 import { ROOT } from '../lib/steps.ts'
 import { launchBrowser, skipWithoutBrowser } from './harness/browser.ts'
+import { buildDeck } from './harness/deck.ts'
 
 const HTML = join(ROOT, 'slides', 'dist', 'index.html')
 
@@ -65,9 +65,10 @@ describe('the slide deck in a browser', { skip: skipWithoutBrowser }, () => {
   const shots = process.env.SLIDES_SCREENSHOTS
 
   before(async () => {
-    browser = await launchBrowser()
-    const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/slides.ts', 'build'], { cwd: ROOT, encoding: 'utf8' })
-    assert.equal(build.status, 0, `npm run slides failed:\n${build.stdout}\n${build.stderr}`)
+    browser = await launchBrowser() // first: without a browser (under CI=true) nothing is built for nothing
+    // The build tests/slides.test.ts made, when the runner loads both suites into one process.
+    const build = await buildDeck()
+    assert.equal(build.status, 0, `npm run slides failed:\n${build.output}`)
     page = await browser.newPage()
     // tsx compiles this file with esbuild, which wraps named functions in a __name() helper; functions
     // sent to the page need it there too.

@@ -1,11 +1,11 @@
 // The deck: built with `npm run slides`, checked without a browser (tests/slides-browser.test.ts renders it).
 // Run: node --import tsx --test tests/slides.test.ts
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { before, describe, test } from 'node:test'
 import { ROOT, STEPS } from '../lib/steps.ts'
+import { buildDeck } from './harness/deck.ts'
 
 const SLIDES = join(ROOT, 'slides')
 const DIST = join(SLIDES, 'dist')
@@ -38,9 +38,9 @@ function loads(text: string): string[] {
 const isRemote = (url: string) => /^(https?:)?\/\//i.test(url)
 
 describe('the slide deck', () => {
-  before(() => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/slides.ts', 'build'], { cwd: ROOT, encoding: 'utf8' })
-    assert.equal(result.status, 0, `npm run slides failed:\n${result.stdout}\n${result.stderr}`)
+  before(async () => {
+    const build = await buildDeck()
+    assert.equal(build.status, 0, `npm run slides failed:\n${build.output}`)
     html = readFileSync(join(DIST, 'index.html'), 'utf8')
   })
 

@@ -1,6 +1,8 @@
 // The learner's and presenter's commands (progress, diff, reset, demo, doctor), run as a learner runs them:
-// as child processes, with their output and exit code checked. Nothing here touches the real steps/ folder:
-// the commands read WORKSHOP_ROOT, and the tests point it at temporary copies.
+// as child processes, with their output and exit code checked. A wrong argument or a missing folder, which
+// each command answers before it loads anything, is also checked in this process, by calling the command's
+// function (one real run per command keeps its exit code). Nothing here touches the real steps/ folder: the
+// commands read WORKSHOP_ROOT (or are given the folder), and the tests point them at temporary copies.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
@@ -9,11 +11,30 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { ROOT, STEPS, type StepName } from '../lib/steps.ts'
+import { CommandError, UsageError } from '../scripts/cli.ts'
+import { runDemo } from '../scripts/demo.ts'
+import { diff } from '../scripts/diff.ts'
+import { progress } from '../scripts/progress.ts'
+import { reset } from '../scripts/reset.ts'
 
 interface Run {
   code: number | null
   stdout: string
   stderr: string
+}
+
+/**
+ * A wrong argument, answered in this process: the command throws the UsageError that its run turns into the
+ * message and exit 2. Each command is also run once with a wrong flag or argument, as a learner types it, for
+ * that exit.
+ */
+async function refused(command: Promise<unknown>, message: RegExp) {
+  await assert.rejects(command, (err: Error) => err instanceof UsageError && message.test(err.message))
+}
+
+/** A folder the command needs is not there: the CommandError that its run turns into the message and exit 1 (reset's run, below). */
+async function missingFolder(command: Promise<unknown>, message: RegExp) {
+  await assert.rejects(command, (err: Error) => err instanceof CommandError && message.test(err.message))
 }
 
 /**
@@ -58,10 +79,12 @@ interface Layout {
   finished?: StepName[]
   solutions?: StepName[]
   suites?: StepName[]
+  /** tests/<name>.test.ts, the stand-in suite (STAND_IN_SUITE, below). */
+  standIns?: StepName[]
 }
 
 /** A small copy of the workshop: lib, the test harness, package.json and node_modules, plus the given steps. */
-function tempWorkshop({ starters = [], finished = [], solutions = [], suites = [] }: Layout): string {
+function tempWorkshop({ starters = [], finished = [], solutions = [], suites = [], standIns = [] }: Layout): string {
   const root = mkdtempSync(join(tmpdir(), 'workshop-tools-'))
   temps.push(root)
   cpSync(join(ROOT, 'lib'), join(root, 'lib'), { recursive: true })
@@ -72,8 +95,28 @@ function tempWorkshop({ starters = [], finished = [], solutions = [], suites = [
   for (const step of finished) cpSync(join(ROOT, 'solutions', step), join(root, 'steps', step), { recursive: true })
   for (const step of solutions) cpSync(join(ROOT, 'solutions', step), join(root, 'solutions', step), { recursive: true })
   for (const step of suites) cpSync(join(ROOT, 'tests', `${step}.test.ts`), join(root, 'tests', `${step}.test.ts`))
+  for (const step of standIns) writeFileSync(join(root, 'tests', `${step}.test.ts`), STAND_IN_SUITE)
   return root
 }
+
+/**
+ * A stand-in for a step's suite, where a test is about which step `npm run progress` marks and not about the
+ * suite: it passes or fails as the real one does on the starter and on the solution (the starter's
+ * NotImplemented messages name their TODOs), with one Node start-up and none of the app's.
+ */
+const STAND_IN_SUITE = `import { test } from 'node:test'
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+const dir = process.env.WORKSHOP_TARGET
+const code = readdirSync(dir).filter((file) => file.endsWith('.ts')).map((file) => readFileSync(join(dir, file), 'utf8')).join('\\n')
+test('the step folder has code', () => {
+  if (!code) throw new Error('no .ts file in ' + dir)
+})
+test('no TODO is left', () => {
+  const left = /throw new NotImplemented\\('([^']*)'/.exec(code)
+  if (left) throw new Error(left[1])
+})
+`
 
 const [ONE, TWO] = STEPS
 const UNKNOWN_STEP = /Unknown step "99"\. The steps are:[\s\S]*step-01-sessions/
@@ -81,7 +124,9 @@ const UNKNOWN_STEP = /Unknown step "99"\. The steps are:[\s\S]*step-01-sessions/
 describe('tools', { concurrency: true }, () => {
   describe('npm run progress', { concurrency: true }, () => {
     test('one row per step with passing and failing counts, the current step marked, and what to run next', async () => {
-      const root = tempWorkshop({ finished: [ONE], starters: [TWO], solutions: [ONE, TWO], suites: [ONE, TWO] })
+      // Step 02's real suite on its starter, as a learner meets it; the finished step 01 under a stand-in (that its
+      // real suite passes on its solution is npm test's own check).
+      const root = tempWorkshop({ finished: [ONE], starters: [TWO], solutions: [ONE, TWO], suites: [TWO], standIns: [ONE] })
       const { code, stdout, stderr } = await run('progress', [], { WORKSHOP_ROOT: root })
       assert.equal(code, 0, stderr)
       const rows = stdout.split('\n').filter((line) => /^\s+[✔✖▶·] \d\d /.test(line))
@@ -96,7 +141,7 @@ describe('tools', { concurrency: true }, () => {
 
     test('the current step is where the learner works: after the step edited last, once it is green, not the first unfinished one', async () => {
       const [, , THREE] = STEPS
-      const root = tempWorkshop({ starters: [ONE, THREE], finished: [TWO], suites: [ONE, TWO, THREE] })
+      const root = tempWorkshop({ starters: [ONE, THREE], finished: [TWO], standIns: [ONE, TWO, THREE] })
       // A learner who began at step 02: its files changed after the checkout, step 01's never did.
       const later = new Date(Date.now() + 10 * 60_000) // minutes after the checkout, as a learner's edit is
       for (const file of readdirSync(join(root, 'steps', TWO))) utimesSync(join(root, 'steps', TWO, file), later, later)
@@ -111,9 +156,7 @@ describe('tools', { concurrency: true }, () => {
       const flag = await run('progress', ['--verbose'])
       assert.equal(flag.code, 2)
       assert.match(flag.stderr, /Unknown option '--verbose'[\s\S]*Usage: npm run progress/)
-      const step = await run('progress', ['04'])
-      assert.equal(step.code, 2)
-      assert.match(step.stderr, /takes no step/)
+      await refused(progress(['04']), /takes no step/)
     })
   })
 
@@ -164,15 +207,9 @@ describe('tools', { concurrency: true }, () => {
     })
 
     test('an unknown step, a missing step and a wrong flag each get a clear message', async () => {
-      const unknown = await run('diff', ['99'], { WORKSHOP_ROOT: root })
-      assert.equal(unknown.code, 2)
-      assert.match(unknown.stderr, UNKNOWN_STEP)
-      const missing = await run('diff', ['03'], { WORKSHOP_ROOT: root })
-      assert.equal(missing.code, 1)
-      assert.match(missing.stderr, /solutions\/step-03-refresh-tokens is not there yet/)
-      const none = await run('diff', [], { WORKSHOP_ROOT: root })
-      assert.equal(none.code, 2)
-      assert.match(none.stderr, /Which step\?[\s\S]*Usage: npm run diff -- <step>/)
+      await refused(diff(['99']), UNKNOWN_STEP)
+      await missingFolder(diff(['03'], root), /solutions\/step-03-refresh-tokens is not there yet/)
+      await refused(diff([]), /Which step\?[\s\S]*Usage: npm run diff -- <step>/)
       const flag = await run('diff', ['02', '--stat'], { WORKSHOP_ROOT: root })
       assert.equal(flag.code, 2)
       assert.match(flag.stderr, /Unknown option '--stat'/)
@@ -243,12 +280,8 @@ describe('tools', { concurrency: true }, () => {
       assert.ok(existsSync(join(plain, 'steps', TWO, 'routes.ts')), 'nothing is removed')
 
       const { root } = learnerClone()
-      const unknown = await run('reset', ['99', '--yes'], { WORKSHOP_ROOT: root, ...gitEnv })
-      assert.equal(unknown.code, 2)
-      assert.match(unknown.stderr, UNKNOWN_STEP)
-      const flag = await run('reset', ['02', '--force'], { WORKSHOP_ROOT: root, ...gitEnv })
-      assert.equal(flag.code, 2)
-      assert.match(flag.stderr, /Unknown option '--force'[\s\S]*--yes/)
+      await refused(reset(['99', '--yes']), UNKNOWN_STEP)
+      await refused(reset(['02', '--force']), /Unknown option '--force'[\s\S]*--yes/)
       const commit = await run('reset', ['02', '--yes', '--from', 'no-such-commit'], { WORKSHOP_ROOT: root, ...gitEnv })
       assert.equal(commit.code, 2)
       assert.match(commit.stderr, /--from no-such-commit: git knows no such commit/)
@@ -290,12 +323,8 @@ describe('tools', { concurrency: true }, () => {
       assert.equal(broken.code, 1)
       assert.match(broken.stdout, /✖ the story expected 200 here, and got 501/)
       assert.match(broken.stdout, /did not happen as written/)
-      const missing = await run('demo', ['03'], { WORKSHOP_ROOT: root })
-      assert.equal(missing.code, 1)
-      assert.match(missing.stderr, /solutions\/step-03-refresh-tokens is not there yet/)
-      const unknown = await run('demo', ['99'])
-      assert.equal(unknown.code, 2)
-      assert.match(unknown.stderr, UNKNOWN_STEP)
+      await missingFolder(runDemo(['03'], root), /solutions\/step-03-refresh-tokens is not there yet/)
+      await refused(runDemo(['99']), UNKNOWN_STEP)
       const flag = await run('demo', ['02', '--fast'])
       assert.equal(flag.code, 2)
       assert.match(flag.stderr, /Unknown option '--fast'/)

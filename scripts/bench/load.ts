@@ -1,6 +1,7 @@
 // The load half of the benchmark: each app in a child process of its own, driven by autocannon over 127.0.0.1.
 import autocannon from 'autocannon'
 import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { newPrivateJwk } from '../../lib/signing-keys.ts'
@@ -10,6 +11,8 @@ import { BENCH_EMAIL, BENCH_PASSWORD } from './user.ts'
 export interface Server {
   url: string
   stop(): void
+  /** Settles when its process has exited (after a stop, once it has closed its connections and database). */
+  exited: Promise<void>
 }
 
 const SERVER_SCRIPT = join(ROOT, 'scripts', 'bench', 'server.ts')
@@ -28,29 +31,57 @@ function serverEnv(): NodeJS.ProcessEnv {
 }
 
 /** Starts `serve()` for one step folder and resolves when it prints `listening on http://localhost:<port>`. */
-export function startServer(dir: string, extraEnv: Record<string, string> = {}, script = SERVER_SCRIPT, args: string[] = []): Promise<Server> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, dir, ...args], {
+export async function startServer(dir: string, extraEnv: Record<string, string> = {}, script = SERVER_SCRIPT, args: string[] = []): Promise<Server> {
+  const [{ server }] = await spawnServers(script, [dir, ...args], 1, extraEnv)
+  return server
+}
+
+export interface Hosted {
+  /** The apps, in the order of their folders. */
+  apps: Server[]
+  /** Step 07's reports service of each folder that has one (service.ts), trusting that app; else undefined. */
+  services: Array<Server | undefined>
+}
+
+/**
+ * `--one-process`: every app, and the reports service of each folder that has one, in one server process,
+ * each on a port of its own, for one start-up instead of one each. Stopping any stops the process: all of them.
+ */
+export async function startServers(dirs: string[]): Promise<Hosted> {
+  const expected = dirs.length + dirs.filter((dir) => existsSync(join(dir, 'service.ts'))).length
+  const hosted: Hosted = { apps: [], services: [] }
+  for (const { service, server } of await spawnServers(SERVER_SCRIPT, ['--with-services', ...dirs], expected)) {
+    if (service) hosted.services[hosted.apps.length - 1] = server // printed right after its app
+    else hosted.apps.push(server)
+  }
+  return hosted
+}
+
+/** Resolves once the child has printed `[service ]listening on http://localhost:<port>` `count` times. */
+function spawnServers(script: string, args: string[], count: number, extraEnv: Record<string, string> = {}): Promise<Array<{ service: boolean; server: Server }>> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     cwd: ROOT,
     env: { ...serverEnv(), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       clearTimeout(timer)
       child.kill()
-      reject(new Error(`${why}\n--- server output (${dir}) ---\n${output.trim()}`))
+      reject(new Error(`${why}\n--- server output (${args.join(' ')}) ---\n${output.trim()}`))
     }
     const timer = setTimeout(() => fail(`the server did not start within ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS)
     child.stderr!.on('data', (chunk) => (output += chunk))
     child.stdout!.on('data', (chunk) => {
       output += chunk
-      const match = /listening on http:\/\/localhost:(\d+)/.exec(output)
-      if (!match) return
+      const ports = [...output.matchAll(/^(service )?listening on http:\/\/localhost:(\d+)/gm)].map((match) => ({ service: Boolean(match[1]), port: match[2] }))
+      if (ports.length < count) return
       clearTimeout(timer)
       child.stdout!.removeAllListeners('data')
       child.stdout!.resume() // keep draining, so the child never blocks on a full pipe
-      resolve({ url: `http://127.0.0.1:${match[1]}`, stop: () => child.kill('SIGTERM') })
+      resolve(ports.slice(0, count).map(({ service, port }) => ({ service, server: { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM'), exited } })))
     })
     child.once('exit', (code) => fail(`the server exited (code ${code}) before it listened`))
   })
@@ -113,10 +144,11 @@ export interface Target {
 /** A run of `seconds`, or of `amount` requests whatever they take (for a machine too busy to finish one in time). */
 function run(url: string, headers: Record<string, string>, connections: number, seconds: number, onTime?: (ms: number) => void, amount?: number, target: Target = {}) {
   return new Promise<autocannon.Result>((resolve, reject) => {
-    // sampleInt: autocannon stops at its next sample tick, 1 s by default; 100 ms keeps short rounds short.
+    // sampleInt: autocannon stops at its next sample tick, 1 s by default; 100 ms keeps short rounds short, and
+    // a round shorter than that (the bench's own test) ticks at its own length.
     const length = amount ? { amount } : { duration: seconds }
     const request = { method: target.method ?? 'GET', body: target.body }
-    const instance = autocannon({ url: `${url}${target.path ?? '/me'}`, headers, connections, ...length, sampleInt: 100, ...request }, (err, result) =>
+    const instance = autocannon({ url: `${url}${target.path ?? '/me'}`, headers, connections, ...length, sampleInt: Math.max(10, Math.min(100, Math.round(seconds * 1000))), ...request }, (err, result) =>
       err ? reject(err) : resolve(result),
     )
     if (onTime) instance.on('response', (_client, _status, _bytes, ms) => onTime(ms))

@@ -207,11 +207,15 @@ async function onSolution(step: StepName, starter = false): Promise<Check[]> {
 }
 
 /**
- * Suites that run in one process, as one job. The two proofs of the learner's path read the step suites'
- * runs on the same scratch copies (tests/harness/exercises/copies.ts): together, each copy runs once for
- * both. Each one's tests are under one top-level describe, which tells its results apart.
+ * Suites that run in one process, as one job, to share what they both set up; each keeps its own checks, told
+ * apart by its one top-level describe. The two proofs of the learner's path read the step suites' runs on the
+ * same scratch copies (tests/harness/exercises/copies.ts): together, each copy runs once for both. The deck's
+ * browser check renders the deck that tests/slides.test.ts builds (tests/harness/deck.ts): one build.
  */
-const TOGETHER = [['tests/mistakes.test.ts', 'tests/exercises.test.ts']].map((group) => group.map((file) => join(ROOT, file)))
+const TOGETHER = [
+  ['tests/mistakes.test.ts', 'tests/exercises.test.ts'],
+  ['tests/slides.test.ts', 'tests/slides-browser.test.ts'],
+].map((group) => group.map((file) => join(ROOT, file)))
 
 function otherSuites(): string[] {
   if (ONLY_SUITES) return ONLY_SUITES
