@@ -26,7 +26,7 @@ interface Run {
  */
 function npmTest(args: string[], env: Record<string, string>): Promise<Run> {
   const childEnv: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1', ...env }
-  for (const name of ['CI', 'WORKSHOP_TARGET', 'WORKSHOP_FLAVOUR', 'WORKSHOP_SUITES', 'NODE_TEST_CONTEXT', 'FORCE_COLOR']) {
+  for (const name of ['CI', 'WORKSHOP_TARGET', 'WORKSHOP_FLAVOUR', 'WORKSHOP_SUITES', 'WORKSHOP_PROFILE_ROWS', 'NODE_TEST_CONTEXT', 'FORCE_COLOR']) {
     if (!(name in env)) delete childEnv[name]
   }
   return new Promise((resolve) => {
