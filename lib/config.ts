@@ -2,7 +2,8 @@
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { relative } from 'node:path'
 import { DEV_SECRETS_DIR, devSecret } from './dev-secrets.ts'
-import { ROOT, stepNumber } from './steps.ts'
+import { loadSigningKeys, readIssuer, readServiceName } from './signing-keys.ts'
+import { ROOT, stepNumber, UnknownStepError } from './steps.ts'
 import { OWASP_SCRYPT, type ScryptParams } from './passwords.ts'
 
 export interface Secrets {
@@ -111,4 +112,67 @@ export function readScryptCost(env: NodeJS.ProcessEnv = process.env, warn: (mess
   }
   warn(`warning: TEST_ONLY_SCRYPT_N=${N}: passwords are hashed at a test-only cost, far below OWASP's N=${OWASP_SCRYPT.N}. For tests only.`)
   return { ...OWASP_SCRYPT, N }
+}
+
+/** TRUST_PROXY=1 trusts X-Forwarded-Proto and X-Forwarded-Host; any other value is a typo that would silently trust nothing. */
+export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env.TRUST_PROXY ?? ''
+  if (value === '' || value === '0') return false
+  if (value === '1') return true
+  throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
+}
+
+/** PORT, SERVICE_PORT: a port number (0: any free port), or `fallback` when unset. */
+export function readPort(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[name]
+  const port = value ? Number(value) : fallback
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UnknownStepError(`${name} must be a port number, got "${value}".`)
+  return port
+}
+
+/** `postgres://…` or `postgresql://…`: a PostgreSQL server. Anything else is a SQLite file name (or `:memory:`). */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location)
+}
+
+/** The URL without its password, fit for a log line. */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return `${parsed.protocol}//${parsed.username ? `${parsed.username}${parsed.password ? ':***' : ''}@` : ''}${parsed.host}${parsed.pathname}`
+  } catch {
+    return 'an unreadable URL'
+  }
+}
+
+/**
+ * Every setting that makes `npm start` refuse to start, read the way the server reads it, quietly (the server
+ * reads them again and warns then). scripts/start.ts calls this before it loads the server and the database
+ * (koa, knex, the step's code), so that a refused start is refused at the cost of these few modules; the
+ * tests call it too, for each rule, beside one real `npm start` per kind of refusal. Throws what start.ts
+ * prints as one sentence: an UnknownStepError, or an Error that says "Refusing to start".
+ * `role`: the app (steps 01–07), or step 07's reports service (--service), which has no database and no secret.
+ */
+export function refuseUnusableEnvironment(stepName: string, { role, issues }: { role: 'app' | 'service'; issues: boolean }, env: NodeJS.ProcessEnv = process.env): void {
+  const quiet = () => {}
+  const port = readPort('PORT', 3000, env)
+  if (role === 'service') {
+    readPort('SERVICE_PORT', port === 0 ? 0 : port + 1, env)
+    readScryptCost(env, quiet)
+    readIssuer(env, port)
+    readServiceName(env)
+    return
+  }
+  if (usesTokenSecrets(stepName)) loadSecrets(env, quiet)
+  readScryptCost(env, quiet)
+  readTrustProxy(env)
+  if (issues) {
+    // Step 07's app is an issuer: the key it signs with (after the secrets, so that a missing secret is named first).
+    loadSigningKeys(env, quiet)
+    if (env.ISSUER) readIssuer(env, port)
+    readServiceName(env)
+  }
+  const databaseUrl = env.DATABASE_URL
+  if (databaseUrl && !isPostgresUrl(databaseUrl)) throw new UnknownStepError('DATABASE_URL must look like postgres://user:password@host:port/database.')
 }

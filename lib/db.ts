@@ -4,6 +4,7 @@
 import knex, { type Knex } from 'knex'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { isPostgresUrl, redactedUrl } from './config.ts'
 
 /** A knex migration kept in code, with a name that orders it. */
 export interface Migration {
@@ -34,21 +35,8 @@ export interface DatabaseOptions {
   poolSize?: number
 }
 
-/** `postgres://…` or `postgresql://…`: a PostgreSQL server. Anything else is a SQLite file name (or `:memory:`). */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location)
-}
-
-/** The URL without its password, fit for a log line. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return `${parsed.protocol}//${parsed.username ? `${parsed.username}${parsed.password ? ':***' : ''}@` : ''}${parsed.host}${parsed.pathname}`
-  } catch {
-    return 'an unreadable URL'
-  }
-}
+// Which location is PostgreSQL, and how its URL is logged, are read before knex loads (lib/config.ts).
+export { isPostgresUrl, redactedUrl }
 
 /**
  * Opens the database and runs the step's migrations. `location` is a SQLite file name, `:memory:`, or a

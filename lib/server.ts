@@ -1,14 +1,13 @@
 // `npm start`: one step's app on a real port, with a SQLite file or PostgreSQL, until Ctrl-C or SIGTERM.
-import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
-import { basename, join } from 'node:path'
+import { basename } from 'node:path'
 import { createApp } from './app.ts'
 import { systemClock } from './clock.ts'
-import { loadSecrets, NO_SECRETS, readScryptCost } from './config.ts'
+import { loadSecrets, NO_SECRETS, readScryptCost, readTrustProxy } from './config.ts'
 import { openDatabase } from './db.ts'
 import { createPasswords, HASH_LIMITS, type HashLimits, type ScryptParams } from './passwords.ts'
 import { loadSigningKeys, readIssuer, readServiceName, type IssuerSettings } from './signing-keys.ts'
-import { loadStep, ROOT } from './steps.ts'
+import { hasService, loadStep, ROOT } from './steps.ts'
 
 export interface ServeOptions {
   dir: string
@@ -31,19 +30,6 @@ export interface ServeOptions {
   issuer?: IssuerSettings
   /** Runs first when SIGTERM or SIGINT stops the server (step 07 stops its service there). */
   onStop?: () => Promise<void>
-}
-
-/** TRUST_PROXY=1 trusts X-Forwarded-Proto and X-Forwarded-Host; any other value is a typo that would silently trust nothing. */
-export function readTrustProxy(env: NodeJS.ProcessEnv = process.env): boolean {
-  const value = env.TRUST_PROXY ?? ''
-  if (value === '' || value === '0') return false
-  if (value === '1') return true
-  throw new Error(`TRUST_PROXY must be 1 (a TLS-terminating proxy in front sets X-Forwarded-Proto) or unset, got "${value}". Refusing to start.`)
-}
-
-/** Step 07's folder has a service.ts: its app is also an issuer. */
-export function hasService(dir: string): boolean {
-  return existsSync(join(dir, 'service.ts'))
 }
 
 /** SIGNING_KEYS (or this checkout's development key), ISSUER (or, once listening, http://localhost:<port>), SERVICE_NAME. */

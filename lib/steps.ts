@@ -45,6 +45,11 @@ export function stepExists(name: StepName, flavour: Flavour): boolean {
   return existsSync(join(stepDir(name, flavour), 'routes.ts'))
 }
 
+/** Step 07's folder has a service.ts: its app is also an issuer. */
+export function hasService(dir: string): boolean {
+  return existsSync(join(dir, 'service.ts'))
+}
+
 /** Imports a step folder's schema.ts and routes.ts. */
 export async function loadStep(dir: string): Promise<Step> {
   const schema: { migrations: Migration[] } = await import(join(dir, 'schema.ts'))

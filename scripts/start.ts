@@ -3,21 +3,12 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { isPostgresUrl, redactedUrl } from '../lib/db.ts'
-import { loadSecrets, readScryptCost, usesTokenSecrets } from '../lib/config.ts'
-import { hasService as stepHasService, serve } from '../lib/server.ts'
-import { serveService } from '../lib/service/server.ts'
+import { readPort, redactedUrl, refuseUnusableEnvironment, usesTokenSecrets } from '../lib/config.ts'
 import { readIssuer, readServiceName } from '../lib/signing-keys.ts'
-import { resolveStep, stepDir, stepExists, UnknownStepError } from '../lib/steps.ts'
+import { hasService as stepHasService, resolveStep, stepDir, stepExists, UnknownStepError } from '../lib/steps.ts'
 // The server and the database (koa, knex, the step's code) load only once the environment is known to be
-// usable: a start that must be refused is refused in half the time, before any of them loads.
-
-function readPort(name: string, fallback: number): number {
-  const value = process.env[name]
-  const port = value ? Number(value) : fallback
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UnknownStepError(`${name} must be a port number, got "${value}".`)
-  return port
-}
+// usable (lib/config.ts → refuseUnusableEnvironment): a start that must be refused is refused before any of
+// them loads, in half the CPU of a start. The app loads no service, and the service no database.
 
 /** The reports service as a second process: this script again, with --service, told where the app is. */
 function startServiceChild(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
@@ -65,19 +56,19 @@ try {
   const hasService = stepHasService(dir)
   if ((values.app || values.service) && !hasService) throw new UnknownStepError(`--app and --service are for step 07, whose app has a service beside it; ${name} has none.`)
   if (values.app && values.service) throw new UnknownStepError('--app starts the app alone, --service the service alone: give one of them, or neither for both.')
+  // A bad environment is refused before anything else is read; quietly: the server reads it again and warns then.
+  refuseUnusableEnvironment(name, { role: values.service ? 'service' : 'app', issues: hasService }, process.env)
   const port = readPort('PORT', 3000)
-  // A bad environment is refused before anything else is read; quietly: serve() reads it again and warns then.
-  if (usesTokenSecrets(name) && !values.service) loadSecrets(process.env, () => {})
-  readScryptCost(process.env, () => {})
 
   if (values.service) {
     const servicePort = readPort('SERVICE_PORT', port === 0 ? 0 : port + 1)
+    const { serveService } = await import('../lib/service/server.ts')
     await serveService({ dir, port: servicePort, issuer: readIssuer(process.env, port), name: readServiceName() })
   } else {
     const databaseUrl = process.env.DATABASE_URL || undefined
-    if (databaseUrl && !isPostgresUrl(databaseUrl)) throw new UnknownStepError('DATABASE_URL must look like postgres://user:password@host:port/database.')
     console.log(`serving ${flavour}/${name}${databaseUrl ? ` on PostgreSQL (${redactedUrl(databaseUrl)})` : ''}`)
     let child: ChildProcess | undefined
+    const { serve } = await import('../lib/server.ts')
     const started = await serve({
       dir,
       port,

@@ -9,13 +9,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, test } from 'node:test'
-import { decodeKey, KEY_COMMAND, loadSecrets, readScryptCost, usesTokenSecrets } from '../lib/config.ts'
+import { decodeKey, KEY_COMMAND, loadSecrets, readScryptCost, refuseUnusableEnvironment, usesTokenSecrets } from '../lib/config.ts'
 import { DEV_SECRETS_DIR, randomKey } from '../lib/dev-secrets.ts'
 import { openDatabase } from '../lib/db.ts'
 import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, NO_HASH_LIMITS, OWASP_SCRYPT } from '../lib/passwords.ts'
-import { loadStep, ROOT } from '../lib/steps.ts'
+import { loadStep, ROOT, type StepName } from '../lib/steps.ts'
 import { startApp } from './harness/app.ts'
-import { OWASP_COST, runStart, startServer, TEST_SECRETS, type ChildServer } from './harness/attacks/server.ts'
+import { OWASP_COST, runStart, startServer, TEST_SECRETS, type ChildServer, type Exit } from './harness/attacks/server.ts'
 import { flavour, targets } from './harness/attacks/targets.ts'
 import { freshDatabase, type TestDatabase } from './harness/database.ts'
 import { Device } from './harness/device.ts'
@@ -27,6 +27,37 @@ const SOLUTION = flavour() === 'solutions'
 const STACK = /\n\s+at .+:\d+:\d+/
 const quiet = () => {}
 
+/**
+ * `npm start` with `env`, which must refuse to start: it exits non-zero without listening (a server that starts
+ * anyway is stopped at once, and fails here, so that it cannot hang the suite).
+ */
+async function refusedStart(step: string, env: Record<string, string>): Promise<Exit> {
+  const { child, exited } = runStart(step as StepName, SOLUTION, env)
+  child.stdout!.on('data', (chunk) => /listening on/.test(String(chunk)) && child.kill('SIGKILL'))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 2 * 60_000) // a hang, not a slow start on a busy machine
+  const exit = await exited
+  clearTimeout(timer)
+  assert.notEqual(exit.code, 0, `it must not start:\n${exit.stdout}`)
+  assert.doesNotMatch(exit.stdout, /listening on/, 'it must not listen')
+  return exit
+}
+
+/**
+ * The same refusal in this process: what scripts/start.ts calls first, with this environment, throws the one
+ * sentence that start.ts prints as it is (it says "Refusing to start"), before any server or database exists.
+ */
+function expectRefusedBeforeServing(step: string, env: Record<string, string>, message: RegExp) {
+  assert.throws(
+    () => refuseUnusableEnvironment(step, { role: 'app', issues: false }, env),
+    (err: Error) => {
+      assert.match(err.message, message, 'the message should say what is wrong')
+      assert.match(err.message, /Refusing to start/, 'the message should say that it refuses to start: start.ts prints such a message alone, without a stack trace')
+      return true
+    },
+    'lib/config.ts → refuseUnusableEnvironment, which npm start calls before serving, must refuse this environment',
+  )
+}
+
 /** A folder standing for another checkout's `.data/dev-secrets/`. */
 function checkoutDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'workshop-dev-secrets-'))
@@ -37,23 +68,20 @@ function checkoutDir(t: { after(fn: () => void): void }): string {
 describe('secrets', { concurrency: true }, () => {
   if (!STEP) return
 
-  const refusals: Array<[string, Record<string, string>, RegExp]> = [
-    ['without any secret', {}, /ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are not set/],
-    ['with a key of 31 random bytes', { ...TEST_SECRETS, ACCESS_TOKEN_SECRET: randomBytes(31).toString('base64url') }, /ACCESS_TOKEN_SECRET decodes to 31 bytes, fewer than 32/],
-    ['with a passphrase instead of an encoded key', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: 'correct horse battery staple, long enough to be 32 bytes' }, /REFRESH_TOKEN_SECRET is not an encoded random key/],
-    ['with both secrets equal', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET }, /equal/],
-    ['with TEST_ONLY_SCRYPT_N=16, the tests’ password cost', { ...TEST_SECRETS, TEST_ONLY_SCRYPT_N: '16' }, /TEST_ONLY_SCRYPT_N is set/],
+  // Each rule is checked against lib/config.ts → refuseUnusableEnvironment, the very function that
+  // scripts/start.ts calls before it loads the server; one real `npm start` per kind of refusal (a secret, the
+  // password cost; equal secrets in development, below) proves that start.ts calls it and prints its sentence.
+  const refusals: Array<[string, Record<string, string>, RegExp, 'npm start' | 'in process']> = [
+    ['without any secret', {}, /ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are not set/, 'npm start'],
+    ['with a key of 31 random bytes', { ...TEST_SECRETS, ACCESS_TOKEN_SECRET: randomBytes(31).toString('base64url') }, /ACCESS_TOKEN_SECRET decodes to 31 bytes, fewer than 32/, 'in process'],
+    ['with a passphrase instead of an encoded key', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: 'correct horse battery staple, long enough to be 32 bytes' }, /REFRESH_TOKEN_SECRET is not an encoded random key/, 'in process'],
+    ['with both secrets equal', { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET }, /equal/, 'in process'],
+    ['with TEST_ONLY_SCRYPT_N=16, the tests’ password cost', { ...TEST_SECRETS, TEST_ONLY_SCRYPT_N: '16' }, /TEST_ONLY_SCRYPT_N is set/, 'npm start'],
   ]
-  for (const [name, env, message] of refusals) {
+  for (const [name, env, message, how] of refusals) {
     test(`NODE_ENV=production ${name}: the server refuses to start, with a clear message and no stack trace`, async () => {
-      const { child, exited } = runStart(STEP.name, SOLUTION, { ...env, NODE_ENV: 'production', DATABASE_FILE: ':memory:' })
-      // A server that starts anyway is stopped at once (and fails below), so that it cannot hang the suite.
-      child.stdout!.on('data', (chunk) => /listening on/.test(String(chunk)) && child.kill('SIGKILL'))
-      const timer = setTimeout(() => child.kill('SIGKILL'), 2 * 60_000) // a hang, not a slow start
-      const exit = await exited
-      clearTimeout(timer)
-      assert.notEqual(exit.code, 0, `it must not start:\n${exit.stdout}`)
-      assert.doesNotMatch(exit.stdout, /listening on/, 'it must not listen')
+      if (how === 'in process') return expectRefusedBeforeServing(STEP.name, { ...env, NODE_ENV: 'production' }, message)
+      const exit = await refusedStart(STEP.name, { ...env, NODE_ENV: 'production', DATABASE_FILE: ':memory:' })
       assert.match(exit.stderr, message, `the message should say what is wrong, got:\n${exit.stderr}`)
       assert.match(exit.stderr, /Refusing to start/, 'the message should say that it refuses to start')
       assert.doesNotMatch(exit.stderr, STACK, `no stack trace, just the sentence:\n${exit.stderr}`)
@@ -65,38 +93,6 @@ describe('secrets', { concurrency: true }, () => {
     const exit = await server.stop('SIGTERM')
     assert.equal(exit.code, 0)
     assert.doesNotMatch(exit.stderr, /warning/i, 'real secrets need no warning')
-  })
-
-  test('in development without secrets: the server says once where its keys are, and a restart keeps them (a token from before still works)', async (t) => {
-    const database = await freshDatabase('file', 'dev-secrets')
-    t.after(() => database.drop())
-    // Alice goes straight into the database with a cheap hash, so that her login costs no OWASP hash.
-    const db = await openDatabase(database.location, (await loadStep(STEP.dir)).migrations)
-    await db('users').insert({ email: 'alice@example.com', password_hash: await createPasswords(CHEAP_SCRYPT_FOR_TESTS, NO_HASH_LIMITS).hash('correct horse battery') })
-    await db.destroy()
-
-    const first = await startServer(STEP.name, SOLUTION, database.env)
-    const laptop = new Device(first.url, 'laptop')
-    try {
-      expectStatus(await laptop.login('alice@example.com', 'correct horse battery'), 200)
-    } finally {
-      const exit = await first.stop('SIGTERM')
-      const lines = exit.stderr.split('\n').filter((line) => /SECRET/.test(line))
-      assert.equal(lines.length, 1, `one line about the secrets, saying where they are, got:\n${exit.stderr}`)
-      assert.match(lines[0], /ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are not set: signing with this checkout's development keys in \.data\/dev-secrets\//)
-    }
-    for (const name of ['ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET']) {
-      const key = decodeKey(readFileSync(join(DEV_SECRETS_DIR, name), 'utf8').trim())
-      assert.ok(key && key.length >= 32, `.data/dev-secrets/${name} should hold an encoded random key of 32+ bytes`)
-    }
-
-    const second = await startServer(STEP.name, SOLUTION, database.env)
-    try {
-      Object.assign(laptop, { url: second.url })
-      expectStatus(await laptop.me(), 200, 'the restarted server read the same development keys from .data/dev-secrets/: the token from before it still verifies')
-    } finally {
-      await second.stop('SIGTERM')
-    }
   })
 
   test('a step that signs no token (step 01) loads no secret and says nothing about them', { skip: !COOKIE_STEP && 'no step 01 in this flavour' }, async () => {
@@ -163,7 +159,8 @@ describe('secrets', { concurrency: true }, () => {
   })
 
   // One development server, started as a presenter starts it (no secrets, no TEST_ONLY_SCRYPT_N), for the
-  // password cost it hashes at and what that cost measures, and its SIGTERM.
+  // password cost it hashes at and what that cost measures, where it finds its keys, and its SIGTERM: the
+  // restart that shows the keys kept is this server stopped and started again on its database.
   describe('npm start in development, as a presenter starts it', { concurrency: false }, () => {
     let server: ChildServer
     let database: TestDatabase
@@ -206,7 +203,37 @@ describe('secrets', { concurrency: true }, () => {
       assert.ok(wall >= 0.1, `a registration took only ${wall.toFixed(2)} s`)
     })
 
+    test('in development without secrets: the server says once where its keys are, and a restart keeps them (a token from before still works)', async () => {
+      // Alice goes straight into the database with a cheap hash, so that her login costs no OWASP hash.
+      const db = await openDatabase(database.location, (await loadStep(STEP.dir)).migrations, { poolSize: 1 })
+      await db('users').insert({ email: 'alice@example.com', password_hash: await createPasswords(CHEAP_SCRYPT_FOR_TESTS, NO_HASH_LIMITS).hash('correct horse battery') })
+      await db.destroy()
+
+      const laptop = new Device(server.url, 'laptop')
+      try {
+        expectStatus(await laptop.login('alice@example.com', 'correct horse battery'), 200)
+      } finally {
+        const exit = await server.stop('SIGTERM')
+        const lines = exit.stderr.split('\n').filter((line) => /SECRET/.test(line))
+        assert.equal(lines.length, 1, `one line about the secrets, saying where they are, got:\n${exit.stderr}`)
+        assert.match(lines[0], /ACCESS_TOKEN_SECRET and REFRESH_TOKEN_SECRET are not set: signing with this checkout's development keys in \.data\/dev-secrets\//)
+      }
+      for (const name of ['ACCESS_TOKEN_SECRET', 'REFRESH_TOKEN_SECRET']) {
+        const key = decodeKey(readFileSync(join(DEV_SECRETS_DIR, name), 'utf8').trim())
+        assert.ok(key && key.length >= 32, `.data/dev-secrets/${name} should hold an encoded random key of 32+ bytes`)
+      }
+
+      const second = await startServer(STEP.name, SOLUTION, database.env)
+      try {
+        Object.assign(laptop, { url: second.url })
+        expectStatus(await laptop.me(), 200, 'the restarted server read the same development keys from .data/dev-secrets/: the token from before it still verifies')
+      } finally {
+        await second.stop('SIGTERM')
+      }
+    })
+
     test('SIGTERM stops it with exit code 0', async () => {
+      // The test before stopped it with SIGTERM already (its restart); stopping again answers that exit.
       const exit = await server.stop('SIGTERM')
       assert.equal(exit.code, 0, `SIGTERM should end the server with exit code 0, got ${exit.code ?? exit.signal}\n${exit.stderr}`)
     })
@@ -226,15 +253,8 @@ describe('secrets', { concurrency: true }, () => {
   })
 
   test('in development with both secrets equal: the server refuses to start too, in every mode', async () => {
-    const env = { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET, DATABASE_FILE: ':memory:' }
-    const { child, exited } = runStart(STEP.name, SOLUTION, env)
-    child.stdout!.on('data', (chunk) => /listening on/.test(String(chunk)) && child.kill('SIGKILL'))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2 * 60_000) // a hang, not a slow start on a busy machine
-    const exit = await exited
-    clearTimeout(timer)
-    assert.notEqual(exit.code, 0, `with one key for both kinds, only \`typ\` would keep them apart: it must not start:\n${exit.stdout}`)
-    assert.doesNotMatch(exit.stdout, /listening on/, 'it must not listen')
-    assert.match(exit.stderr, /equal/, `the message should say that the secrets are equal, got:\n${exit.stderr}`)
+    const exit = await refusedStart(STEP.name, { ...TEST_SECRETS, REFRESH_TOKEN_SECRET: TEST_SECRETS.ACCESS_TOKEN_SECRET, DATABASE_FILE: ':memory:' })
+    assert.match(exit.stderr, /equal/, `with one key for both kinds, only \`typ\` would keep them apart: the message should say that the secrets are equal, got:\n${exit.stderr}`)
     assert.match(exit.stderr, /Refusing to start/, 'the message should say that it refuses to start')
     assert.doesNotMatch(exit.stderr, STACK, `no stack trace, just the sentence:\n${exit.stderr}`)
   })

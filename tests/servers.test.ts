@@ -4,6 +4,8 @@
 // the outcome it has on one, and nothing either keeps in its own memory decides whether a credential is valid.
 // Step 02 also shows what JWT really buys here: a service that shares nothing but the secret, no database at
 // all, can check its tokens. And what it cannot do.
+// Restarts lose nothing, and SIGTERM stops cleanly: last, server A of each pair stops with SIGTERM and starts
+// again on the same database (a rolling restart), and must find every user, session, version and revocation.
 import assert from 'node:assert/strict'
 import { createSecretKey } from 'node:crypto'
 import { createServer, request as httpRequest, type Server } from 'node:http'
@@ -17,7 +19,7 @@ import { openDatabase, type Database } from '../lib/db.ts'
 import { CHEAP_SCRYPT_FOR_TESTS, createPasswords, NO_HASH_LIMITS } from '../lib/passwords.ts'
 import { newPrivateJwk } from '../lib/signing-keys.ts'
 import { loadStep } from '../lib/steps.ts'
-import { startServer, TEST_SECRETS, type ChildServer } from './harness/attacks/server.ts'
+import { startServer, TEST_SECRETS, type ChildServer, type Exit } from './harness/attacks/server.ts'
 import { flavour, targets, type Target } from './harness/attacks/targets.ts'
 import { DATABASE_KIND, freshDatabase, type TestDatabase } from './harness/database.ts'
 import { Device, type Reply } from './harness/device.ts'
@@ -33,6 +35,8 @@ interface Pair {
   balancer?: Server
   a: ChildServer
   b: ChildServer
+  /** Stops A with SIGTERM and starts it again on the same database, with the same environment: answers its exit. */
+  restartA(): Promise<Exit>
   db: Database
   database: TestDatabase
   /** Puts a user straight into the database with a cheap hash: one insert, not a registration over HTTP. */
@@ -60,17 +64,24 @@ async function startPair(target: Target): Promise<Pair> {
   const db = await openDatabase(database.location, (await loadStep(target.dir)).migrations, { poolSize: 2 })
   const cheap = createPasswords(CHEAP_SCRYPT_FOR_TESTS, NO_HASH_LIMITS)
   balancer?.upstreams.push(servers[0].url, servers[1].url)
-  return {
+  const pair: Pair = {
     issuer: balancer?.url,
     balancer: balancer?.server,
     a: servers[0],
     b: servers[1],
+    async restartA() {
+      const exit = await pair.a.stop('SIGTERM')
+      pair.a = await startServer(target.name, flavour() === 'solutions', env, extra)
+      if (balancer) balancer.upstreams[0] = pair.a.url
+      return exit
+    },
     db,
     database,
     async seed(email, password) {
       await db('users').insert({ email, password_hash: await cheap.hash(password) })
     },
   }
+  return pair
 }
 
 async function stopPair(pair: Pair | undefined) {
@@ -104,6 +115,14 @@ async function startBalancer(): Promise<{ url: string; upstreams: string[]; serv
 /** A device whose requests go to server `server`: the load balancer sent it there. */
 const on = (server: { url: string }, device: Device): Device => Object.assign(device.copy(device.name), { url: server.url })
 const at = (server: ChildServer, name: string) => new Device(server.url, name)
+
+const CLOSING_LINE = /SIGTERM: closing the server and the database/
+
+function expectCleanExit(exit: Exit, what: string) {
+  assert.equal(exit.code, 0, `${what}: SIGTERM should end the server with exit code 0, got ${exit.code ?? exit.signal}\n${exit.stderr}`)
+  assert.match(exit.stdout, CLOSING_LINE, `${what}: SIGTERM should print its closing line`)
+  assert.doesNotMatch(exit.stderr, /\bat .+:\d+:\d+|SQLITE_/, `${what}: stopping printed an error:\n${exit.stderr}`)
+}
 
 /** No reply may be a 5xx, or name the database. */
 function expectNoServerError(replies: Reply[], what: string) {
@@ -393,4 +412,45 @@ function twoServers(target: Target) {
       expectStatus(await on(pair.b, stolen).me(), 200, 'step 02 itself has the same gap on every server: the token lives 7 days')
     })
   }
+
+  test(`${label}: a restarted server keeps users, sessions, versions and revocations, and SIGTERM exits 0 both times`, async () => {
+    // Alice's account goes straight into the database: a restart must find what no server wrote.
+    const alice = account('alice')
+    await pair.seed(alice.email, alice.password)
+    const bob = account('Bob')
+
+    // Before the restart, on A: a registration, two devices, a refresh, a logout.
+    expectStatus(await at(pair.a, 'someone').register(` ${bob.email}`, bob.password), 201, 'POST /register')
+    const laptop = at(pair.a, 'laptop')
+    const phone = at(pair.a, 'phone')
+    expectStatus(await laptop.login(alice.email, alice.password), 200)
+    expectStatus(await phone.login(alice.email, alice.password), 200)
+    const usedRefreshToken = phone.refreshToken
+    if (target.refresh) expectStatus(await phone.refresh(), 200, 'POST /refresh before the restart')
+    expectStatus(await laptop.logout(), 204, 'POST /logout before the restart')
+    expectCleanExit(await pair.restartA(), 'server A')
+
+    // After it: the same database, the same secrets, a new process.
+    for (const device of [laptop, phone]) Object.assign(device, { url: pair.a.url })
+    expectStatus(await at(pair.a, 'alice again').login(alice.email, alice.password), 200, 'alice can still log in after a restart')
+    expectStatus(await phone.me(), 200, "the phone's credential survives a restart")
+    if (target.cookies || target.number === 5) {
+      expectJsonError(await laptop.me(), 401, 'a logged-out session or a revoked access token must stay dead after a restart')
+    }
+    if (target.number === 3) expectStatus(await phone.refresh(), 200, "the phone's refresh token still works after a restart")
+    if (target.number === 4) {
+      expectJsonError(await phone.refresh(), 401, 'the bumped refresh_token_version must survive a restart')
+      expectJsonError(await laptop.refresh(), 401, 'the bumped refresh_token_version must survive a restart')
+    }
+    if (target.number === 5) {
+      expectJsonError(await laptop.refresh(), 401, "the laptop's revoked refresh token must stay revoked after a restart")
+      expectStatus(await phone.refresh(), 200, "the phone's current refresh token still works after a restart")
+      const replay = phone.copy('a thief replaying')
+      replay.refreshToken = usedRefreshToken
+      expectJsonError(await replay.refresh(), 401, 'a consumed refresh token must stay consumed after a restart')
+    }
+    expectCleanExit(await pair.a.stop('SIGTERM'), 'the restarted server A')
+    const emails = await pair.db('users').whereIn('email', [alice.email, bob.email.toLowerCase()]).orderBy('email').pluck('email')
+    assert.deepEqual(emails, [alice.email, bob.email.toLowerCase()].sort(), 'both users are in the database')
+  })
 }

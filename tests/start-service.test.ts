@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { describe, test } from 'node:test'
+import { refuseUnusableEnvironment } from '../lib/config.ts'
 import { newPrivateJwk } from '../lib/signing-keys.ts'
 import { runStart, TEST_SECRETS } from './harness/attacks/server.ts'
 import { flavour, targets } from './harness/attacks/targets.ts'
@@ -112,14 +113,26 @@ describe('step 07 through npm start: the app and its reports service', { concurr
     }
   })
 
-  const refusals: Array<[string, Record<string, string>, RegExp]> = [
-    ['without SIGNING_KEYS', {}, /SIGNING_KEYS is not set/],
-    ['with SIGNING_KEYS that is not JSON', { SIGNING_KEYS: 'not json' }, /SIGNING_KEYS is not JSON/],
-    ['with a public key only in SIGNING_KEYS', { SIGNING_KEYS: JSON.stringify([(({ d: _d, ...pub }) => pub)(newPrivateJwk('pub'))]) }, /not a private EC P-256 JWK/],
+  // Each rule is checked against lib/config.ts → refuseUnusableEnvironment, the very function that
+  // scripts/start.ts calls before it loads the server; one real `npm start` (no SIGNING_KEYS) proves that
+  // start.ts calls it for step 07, prints its sentence and exits.
+  const refusals: Array<[string, Record<string, string>, RegExp, 'npm start' | 'in process']> = [
+    ['without SIGNING_KEYS', {}, /SIGNING_KEYS is not set/, 'npm start'],
+    ['with SIGNING_KEYS that is not JSON', { SIGNING_KEYS: 'not json' }, /SIGNING_KEYS is not JSON/, 'in process'],
+    ['with a public key only in SIGNING_KEYS', { SIGNING_KEYS: JSON.stringify([(({ d: _d, ...pub }) => pub)(newPrivateJwk('pub'))]) }, /not a private EC P-256 JWK/, 'in process'],
   ]
-  for (const [name, env, message] of refusals) {
+  for (const [name, env, message, how] of refusals) {
     test(`NODE_ENV=production ${name}: step 07 refuses to start, with a clear message and no stack trace`, async () => {
       const { SIGNING_KEYS: _keys, ...secrets } = TEST_SECRETS
+      if (how === 'in process') {
+        const environment = { ...secrets, ...env, NODE_ENV: 'production' }
+        assert.throws(
+          () => refuseUnusableEnvironment(STEP.name, { role: 'app', issues: true }, environment),
+          (err: Error) => message.test(err.message) && /Refusing to start/.test(err.message),
+          `lib/config.ts → refuseUnusableEnvironment, which npm start calls before serving, must refuse this with a sentence that says what is wrong and "Refusing to start" (start.ts prints such a sentence alone, without a stack)`,
+        )
+        return
+      }
       const { child, exited } = runStart(STEP.name, SOLUTION, { ...secrets, ...env, NODE_ENV: 'production', DATABASE_FILE: ':memory:' })
       child.stdout!.on('data', (chunk) => /listening on/.test(String(chunk)) && child.kill('SIGKILL'))
       const timer = setTimeout(() => child.kill('SIGKILL'), 2 * 60_000)

@@ -6,8 +6,9 @@
 // `npm run bench -- --database postgres` hands each server a PostgreSQL schema of its own in
 // BENCH_DATABASE_URL: a real pool of 10 connections, as `npm start` opens with DATABASE_URL.
 import { CHEAP_SCRYPT_FOR_TESTS } from '../../lib/passwords.ts'
-import { hasService, serve } from '../../lib/server.ts'
+import { serve } from '../../lib/server.ts'
 import { serveService } from '../../lib/service/server.ts'
+import { hasService } from '../../lib/steps.ts'
 
 // `npm run bench -- --one-process` gives several folders and --with-services: one app each, one after the other,
 // each on its own port, and after an app that has one (step 07's), its reports service trusting it. Each

@@ -31,7 +31,7 @@ export function takePostgresUrl(): string | undefined {
 }
 
 /** The suites that run again on PostgreSQL, besides every step's: those that start apps or servers. */
-const OTHER_SUITES = ['attacks.test.ts', 'reliability.test.ts', 'reliability-restarts.test.ts', 'reliability-secrets.test.ts', 'servers.test.ts']
+const OTHER_SUITES = ['attacks.test.ts', 'reliability.test.ts', 'reliability-secrets.test.ts', 'servers.test.ts']
 
 /** Adds the PostgreSQL pass's jobs, when DATABASE_URL was set; nothing otherwise. */
 export function addPostgresJobs(add: Add): void {
