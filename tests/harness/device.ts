@@ -133,6 +133,7 @@ export class Device {
 }
 
 const agent = new Agent({ keepAlive: true })
+const NO_ANSWER_MS = 120_000
 
 /** One request; the answer's headers as a fetch `Headers`, Set-Cookie lines kept apart. */
 function send(url: string, method: string, headers: Record<string, string>, body?: string) {
@@ -149,6 +150,9 @@ function send(url: string, method: string, headers: Record<string, string>, body
       })
     })
     request.on('error', reject)
+    // A server that never answers fails the test, naming the request, instead of holding the whole run: no
+    // test waits two minutes for a byte.
+    request.setTimeout(NO_ANSWER_MS, () => request.destroy(new Error(`no answer in ${NO_ANSWER_MS / 1000} s to ${method} ${url}`)))
     request.end(body)
   })
 }
