@@ -1,7 +1,8 @@
 // What the learner's commands (progress, diff, reset, demo, doctor) share: the repo root, strict argument
 // parsing with clear errors, and colour only where a terminal shows it.
-import { existsSync } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { resolveStep, ROOT, UnknownStepError, type Flavour, type StepName } from '../lib/steps.ts'
 
@@ -99,3 +100,17 @@ export async function runCommand(main: () => Promise<number | void>): Promise<vo
 
 /** `step-04-refresh-token-version` → `04`. */
 export const shortName = (name: StepName) => name.slice(5, 7)
+
+/**
+ * True when this module is the script Node was started with (`npm run diff`), false when another module imports it
+ * (tests/tools.test.ts calls the commands as functions). Real paths: a checkout reached through a symlink is the same.
+ */
+export function startedDirectly(moduleUrl: string): boolean {
+  const script = process.argv[1]
+  if (!script) return false
+  try {
+    return realpathSync(fileURLToPath(moduleUrl)) === realpathSync(script)
+  } catch {
+    return false
+  }
+}

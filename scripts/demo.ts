@@ -1,8 +1,7 @@
 // npm run demo -- step-02 [--pause]: a narrated walk through the step's story against its solution, for a
 // presenter to run live. In-process app, in-memory database, a clock that jumps; it runs in seconds.
-import { pathToFileURL } from 'node:url'
 import { STEPS } from '../lib/steps.ts'
-import { bold, CommandError, dim, folderOf, hasFolder, parseCommand, red, runCommand, stepArgument, workshopRoot } from './cli.ts'
+import { bold, CommandError, dim, folderOf, hasFolder, parseCommand, red, runCommand, startedDirectly, stepArgument, workshopRoot } from './cli.ts'
 import type { Demo } from './demos/narrator.ts'
 
 const USAGE = `Usage: npm run demo -- <step> [--pause]      e.g. npm run demo -- step-02   (or 02, 2, the folder name)
@@ -53,7 +52,7 @@ export async function runDemo(args = process.argv.slice(2), root = workshopRoot(
   return 0
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (startedDirectly(import.meta.url)) {
   await runCommand(() => runDemo())
   // The HTTP client may keep idle sockets open for a moment; the demo is over.
   process.exit()

@@ -4,8 +4,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { bold, CommandError, cyan, dim, folderOf, green, parseCommand, red, runCommand, stepArgument, useColour, workshopRoot } from './cli.ts'
+import { bold, CommandError, cyan, dim, folderOf, green, parseCommand, red, runCommand, startedDirectly, stepArgument, useColour, workshopRoot } from './cli.ts'
 
 const USAGE = `Usage: npm run diff -- <step>      e.g. npm run diff -- step-04   (or 04, 4, the folder name)
 
@@ -133,4 +132,4 @@ export async function diff(args = process.argv.slice(2), root = workshopRoot()):
   return 0
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runCommand(() => diff())
+if (startedDirectly(import.meta.url)) await runCommand(() => diff())

@@ -4,9 +4,8 @@ import { spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { STEPS } from '../lib/steps.ts'
-import { bold, dim, green, parseCommand, red, runCommand, shortName, workshopRoot, yellow } from './cli.ts'
+import { bold, dim, green, parseCommand, red, runCommand, shortName, startedDirectly, workshopRoot, yellow } from './cli.ts'
 
 const USAGE = `Usage: npm run doctor
 
@@ -290,7 +289,7 @@ export async function doctor(): Promise<number> {
   return 1
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (startedDirectly(import.meta.url)) {
   await runCommand(async () => {
     parseCommand({ usage: USAGE, options: {}, positionals: { min: 0, max: 0 } })
     return doctor()

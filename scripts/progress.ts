@@ -2,9 +2,8 @@
 // what to run next. The suites run two at a time, quietly; only the counts are shown.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { STEPS, type StepName } from '../lib/steps.ts'
-import { bold, dim, folderOf, green, hasFolder, parseCommand, red, runCommand, shortName, workshopRoot, yellow } from './cli.ts'
+import { bold, dim, folderOf, green, hasFolder, parseCommand, red, runCommand, shortName, startedDirectly, workshopRoot, yellow } from './cli.ts'
 import { inPool, runSuite, type SuiteRun } from './test/run-suite.ts'
 
 const USAGE = `Usage: npm run progress
@@ -136,4 +135,4 @@ export async function progress(args = process.argv.slice(2)): Promise<number> {
   return 0
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runCommand(() => progress())
+if (startedDirectly(import.meta.url)) await runCommand(() => progress())

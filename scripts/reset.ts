@@ -4,8 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline/promises'
-import { pathToFileURL } from 'node:url'
-import { bold, CommandError, dim, green, parseCommand, runCommand, shortName, stepArgument, UsageError, workshopRoot, yellow } from './cli.ts'
+import { bold, CommandError, dim, green, parseCommand, runCommand, shortName, startedDirectly, stepArgument, UsageError, workshopRoot, yellow } from './cli.ts'
 
 const USAGE = `Usage: npm run reset -- <step> [--yes] [--from <commit>]     e.g. npm run reset -- step-04
 
@@ -126,4 +125,4 @@ export async function reset(args = process.argv.slice(2)): Promise<number> {
   return 0
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runCommand(() => reset())
+if (startedDirectly(import.meta.url)) await runCommand(() => reset())

@@ -8,8 +8,8 @@
 import { marpCli } from '@marp-team/marp-cli'
 import { cpSync, existsSync, mkdirSync, readFileSync, watch, writeFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { ROOT } from '../lib/steps.ts'
+import { startedDirectly } from './cli.ts'
 
 export const SLIDES = join(ROOT, 'slides')
 export const DIST = join(SLIDES, 'dist')
@@ -102,7 +102,7 @@ async function pdf(): Promise<number> {
 
 const commands: Record<string, () => Promise<number>> = { build, serve, pdf }
 const command = commands[process.argv[2] ?? '']
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (startedDirectly(import.meta.url)) {
   if (!command) {
     console.error('Usage: tsx scripts/slides.ts build | serve | pdf   (npm run slides, slides:serve, slides:pdf)')
     process.exit(1)
