@@ -29,12 +29,22 @@ interface Run {
  * that exit.
  */
 async function refused(command: Promise<unknown>, message: RegExp) {
-  await assert.rejects(command, (err: Error) => err instanceof UsageError && message.test(err.message))
+  await thrown(command, UsageError, 'a usage error (its run prints it and exits 2)', message)
 }
 
 /** A folder the command needs is not there: the CommandError that its run turns into the message and exit 1 (reset's run, below). */
 async function missingFolder(command: Promise<unknown>, message: RegExp) {
-  await assert.rejects(command, (err: Error) => err instanceof CommandError && message.test(err.message))
+  await thrown(command, CommandError, 'a command error (its run prints it and exits 1)', message)
+}
+
+/** The command refuses with this kind of error and a message that says why; a failure says what it did instead. */
+async function thrown(command: Promise<unknown>, kind: new (...args: any[]) => Error, what: string, message: RegExp) {
+  const err = await command.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  )
+  assert.ok(err instanceof kind, `the command should refuse with ${what}, but it ${err === undefined ? 'ran to the end' : `threw ${String((err as Error)?.message ?? err)}`}`)
+  assert.match(err.message, message, `the refusal should say what is wrong (${message}); it said: ${err.message}`)
 }
 
 /**
