@@ -4,7 +4,7 @@
 import knex, { type Knex } from 'knex'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { isPostgresUrl, redactedUrl } from './config.ts'
+import { isPostgresUrl } from './config.ts'
 
 /** A knex migration kept in code, with a name that orders it. */
 export interface Migration {
@@ -34,9 +34,6 @@ export interface DatabaseOptions {
   /** PostgreSQL only: the most connections the pool opens (default 10). SQLite always has one. */
   poolSize?: number
 }
-
-// Which location is PostgreSQL, and how its URL is logged, are read before knex loads (lib/config.ts).
-export { isPostgresUrl, redactedUrl }
 
 /**
  * Opens the database and runs the step's migrations. `location` is a SQLite file name, `:memory:`, or a

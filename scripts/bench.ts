@@ -44,7 +44,7 @@ async function main() {
   const options = parseOptions()
   // The apps, autocannon and the harness load only now: a wrong flag is answered before they are.
   const [{ checkMe, logIn, measure, medianLoad, mintToken, startServer, startServers, startService, warmUp }, { machine, markdownTable, queriesText, serviceTable, svgChart }, scenarios, { isPostgresUrl, redactedUrl }, { freshDatabase }] =
-    await Promise.all([import('./bench/load.ts'), import('./bench/report.ts'), import('./bench/scenarios.ts'), import('../lib/db.ts'), import('../tests/harness/database.ts')])
+    await Promise.all([import('./bench/load.ts'), import('./bench/report.ts'), import('./bench/scenarios.ts'), import('../lib/config.ts'), import('../tests/harness/database.ts')])
   if (options.database === 'postgres' && !isPostgresUrl(process.env.DATABASE_URL ?? '')) {
     throw new UsageError('--database postgres needs DATABASE_URL=postgres://user:password@host:port/database in the environment.')
   }

@@ -232,7 +232,7 @@ function print(finding: Finding) {
 export async function checkDatabaseUrl(env: NodeJS.ProcessEnv = process.env): Promise<Finding | undefined> {
   const url = env.DATABASE_URL
   if (!url) return undefined
-  const { isPostgresUrl, redactedUrl } = await import('../lib/db.ts')
+  const { isPostgresUrl, redactedUrl } = await import('../lib/config.ts')
   if (!isPostgresUrl(url)) {
     return { status: 'fail', label: 'DATABASE_URL is not a PostgreSQL URL', advice: 'Set it as postgres://user:password@host:5432/database, or unset it to use SQLite.' }
   }

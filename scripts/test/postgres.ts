@@ -6,7 +6,7 @@
 import knex from 'knex'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { redactedUrl } from '../../lib/db.ts'
+import { redactedUrl } from '../../lib/config.ts'
 import { ROOT, stepDir, STEPS } from '../../lib/steps.ts'
 import { runSuite, type SuiteRun } from './run-suite.ts'
 
