@@ -1,10 +1,10 @@
 // What the learner's commands (progress, diff, reset, demo, doctor) share: the repo root, strict argument
 // parsing with clear errors, and colour only where a terminal shows it.
-import { existsSync, realpathSync } from 'node:fs'
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { resolveStep, ROOT, UnknownStepError, type Flavour, type StepName } from '../lib/steps.ts'
+import { resolveStep, ROOT, UnknownStepError, type Flavour, type StepName, STEPS } from '../lib/steps.ts'
 
 /** The workshop folder the commands work on. Tests point WORKSHOP_ROOT at a temporary copy. */
 export function workshopRoot(): string {
@@ -113,4 +113,25 @@ export function startedDirectly(moduleUrl: string): boolean {
   } catch {
     return false
   }
+}
+
+/** When a step folder's code was last written (0: no folder). The code only: a README may change with the workshop. */
+export function lastEdit(dir: string): number {
+  if (!existsSync(dir)) return 0
+  return Math.max(0, ...readdirSync(dir).filter((file) => file.endsWith('.ts')).map((file) => statSync(join(dir, file)).mtimeMs))
+}
+
+/**
+ * The time after which an edit is the learner's, given the step folders' last edits (0: no folder). A checkout (a
+ * clone, an unpack, a merge) writes every file within seconds; a learner's first edit comes minutes later: two.
+ */
+export function learnerEditsAfter(edits: number[]): number {
+  return Math.min(...edits.filter((time) => time > 0)) + 120_000
+}
+
+/** Where a learner starts or goes on: the step folder edited last (an edit of the learner's), else step 01. */
+export function learnersStep(root = workshopRoot()): StepName {
+  const edits = STEPS.map((step) => lastEdit(join(root, 'steps', step)))
+  const latest = Math.max(...edits)
+  return latest > learnerEditsAfter(edits) ? STEPS[edits.indexOf(latest)] : STEPS[0]
 }

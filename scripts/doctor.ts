@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { STEPS } from '../lib/steps.ts'
-import { bold, dim, green, parseCommand, red, runCommand, shortName, startedDirectly, workshopRoot, yellow } from './cli.ts'
+import { bold, dim, green, learnersStep, parseCommand, red, runCommand, shortName, startedDirectly, workshopRoot, yellow } from './cli.ts'
 
 const USAGE = `Usage: npm run doctor
 
@@ -282,7 +282,8 @@ export async function doctor(): Promise<number> {
   const failed = findings.filter((finding) => finding.status === 'fail')
   console.log('')
   if (failed.length === 0) {
-    console.log(green('All good.') + ` Start with steps/${STEPS[0]}/README.md, then run ${bold(`npm test -- step-01`)}`)
+    const step = learnersStep(root)
+    console.log(green('All good.') + ` Start with steps/${step}/README.md, then run ${bold(`npm test -- step-${shortName(step)}`)}`)
     return 0
   }
   console.log(red(`${failed.length} thing${failed.length === 1 ? '' : 's'} to fix`) + ' (from the top: the first often causes the others), then run npm run doctor again.')

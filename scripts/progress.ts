@@ -1,9 +1,9 @@
 // npm run progress: one row per step with the tests your work in steps/ passes, the step you are on, and
 // what to run next. The suites run two at a time, quietly; only the counts are shown.
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { STEPS, type StepName } from '../lib/steps.ts'
-import { bold, dim, folderOf, green, hasFolder, parseCommand, red, runCommand, shortName, startedDirectly, workshopRoot, yellow } from './cli.ts'
+import { bold, dim, folderOf, green, hasFolder, lastEdit, learnerEditsAfter, parseCommand, red, runCommand, shortName, startedDirectly, workshopRoot, yellow } from './cli.ts'
 import { inPool, runSuite, type SuiteRun } from './test/run-suite.ts'
 
 const USAGE = `Usage: npm run progress
@@ -46,12 +46,6 @@ async function check(step: StepName, root: string): Promise<Row> {
   return row
 }
 
-function lastEdit(dir: string): number {
-  if (!existsSync(dir)) return 0
-  // The code only: the learner's work (a README may change with the workshop itself).
-  return Math.max(0, ...readdirSync(dir).filter((file) => file.endsWith('.ts')).map((file) => statSync(join(dir, file)).mtimeMs))
-}
-
 const isOpen = (row: Row) => row.state === 'failing' || row.state === 'crashed'
 
 /**
@@ -61,15 +55,14 @@ const isOpen = (row: Row) => row.state === 'failing' || row.state === 'crashed'
  */
 function currentStep(rows: Row[]): { current?: Row; unstarted: Row[] } {
   const present = rows.filter((row) => row.state !== 'missing')
-  const checkout = Math.min(...present.map((row) => row.edited))
-  // Two minutes: a slow clone or unpack writes its files over seconds; a learner's first edit comes later.
-  const edited = present.filter((row) => row.edited > checkout + 120_000)
+  const since = learnerEditsAfter(present.map((row) => row.edited))
+  const edited = present.filter((row) => row.edited > since)
   if (edited.length === 0) return { current: rows.find(isOpen), unstarted: [] }
   const latest = edited.reduce((a, b) => (b.edited > a.edited ? b : a))
   if (isOpen(latest)) return { current: latest, unstarted: [] }
   const after = rows.slice(rows.indexOf(latest) + 1).find(isOpen)
   if (after) return { current: after, unstarted: [] }
-  return { current: undefined, unstarted: rows.filter((row) => isOpen(row) && row.edited <= checkout + 120_000) }
+  return { current: undefined, unstarted: rows.filter((row) => isOpen(row) && row.edited <= since) }
 }
 
 function title(step: StepName): string {

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { describe, test } from 'node:test'
 import { ROOT } from '../lib/steps.ts'
 import { checkNode } from '../scripts/doctor.ts'
-import { learnersStep } from '../scripts/test/workshop.ts'
+import { learnersStep } from '../scripts/cli.ts'
 
 /** What `git status` shows: nothing a run leaves behind may show there. */
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' })

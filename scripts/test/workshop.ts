@@ -11,12 +11,13 @@
 // The last line is `N passed, N failed` (and `, N skipped`); the exit code is non-zero when anything is off.
 // WORKSHOP_SUITES=tests/a.test.ts,tests/b.test.ts runs only those suites (the runner's own tests use it).
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { join, relative } from 'node:path'
 import { ROOT, stepDir, stepNumber, STEPS, type StepName } from '../../lib/steps.ts'
 import { addPostgresJobs, databaseSummary, takePostgresUrl } from './postgres.ts'
 import { startBrowserBroker } from './browser-broker.ts'
+import { learnersStep } from '../cli.ts'
 import { tscCommand } from './tsc.ts'
 import { asJob, jobEnv, printProfile, profiling, startProfile } from './profile.ts'
 import { inPool, runSuite, type PoolJob, type SuiteRun, type TestResult } from './run-suite.ts'
@@ -359,17 +360,4 @@ function printSummary(checks: Check[], started: number, gaps = true) {
   if (profiling()) for (const line of printProfile((Date.now() - started) / 1000)) console.log(line)
   console.log(`${checks.length - failed.length - skipped.length} passed, ${failed.length} failed${skipped.length ? `, ${skipped.length} skipped` : ''}`)
   console.log(`Start with steps/${learnersStep()}/README.md`)
-}
-
-/** Where a learner starts or goes on: the step folder edited last (an edit is later than the checkout), else step 01. */
-export function learnersStep(root = ROOT): StepName {
-  const edits = STEPS.map((step) => {
-    const dir = join(root, 'steps', step)
-    return existsSync(dir) ? Math.max(0, ...readdirSync(dir).filter((file) => file.endsWith('.ts')).map((file) => statSync(join(dir, file)).mtimeMs)) : 0
-  })
-  const present = edits.filter((time) => time > 0)
-  const checkout = Math.min(...present)
-  const latest = Math.max(...present)
-  // Two minutes: a slow clone writes its files over seconds; a learner's first edit comes later.
-  return latest > checkout + 120_000 ? STEPS[edits.indexOf(latest)] : STEPS[0]
 }
