@@ -68,6 +68,12 @@ export async function startChromium(): Promise<Browser> {
       '--disable-background-networking', // no calls home: this machine's network is closed
       '--disable-component-update',
       '--disable-sync',
+      // One renderer process for many sites, not one per site: site isolation defends a desktop browser against
+      // Spectre-style reads across sites, which no check here is about; the same-origin policy, cookies and the
+      // CSP behave the same. Each browser context still has its own cookies and storage. 2-4 s less CPU and a
+      // quarter less wall for the browser suite here.
+      '--disable-site-isolation-trials',
+      '--disable-features=site-per-process,IsolateOrigins',
       `--user-data-dir=${profile}`,
     ],
   })
