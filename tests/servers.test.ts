@@ -6,6 +6,8 @@
 // all, can check its tokens. And what it cannot do.
 // Restarts lose nothing, and SIGTERM stops cleanly: last, server A of each pair stops with SIGTERM and starts
 // again on the same database (a rolling restart), and must find every user, session, version and revocation.
+// First, while A is as fresh as a learner's `npm start`, each step README's shell block runs against it
+// (harness/readme-shell.ts): the README's commands need a server of the step, and this one is already running.
 import assert from 'node:assert/strict'
 import { createSecretKey } from 'node:crypto'
 import { createServer, request as httpRequest, type Server } from 'node:http'
@@ -24,6 +26,7 @@ import { flavour, targets, type Target } from './harness/attacks/targets.ts'
 import { DATABASE_KIND, freshDatabase, type TestDatabase } from './harness/database.ts'
 import { Device, type Reply } from './harness/device.ts'
 import { describeReply, expectJsonError, expectStatus } from './harness/expect.ts'
+import { readmeShellTests } from './harness/readme-shell.ts'
 import { startService } from './harness/service.ts'
 
 const PEOPLE = 8 // each logs in on both servers and works on both at once: 50-odd requests per step
@@ -47,12 +50,13 @@ interface Pair {
 async function startPair(target: Target): Promise<Pair> {
   const database = await freshDatabase('file', `servers-${target.label}`)
   const env: Record<string, string> = { ...TEST_SECRETS, ...database.env }
-  // Step 07: both servers sign with one SIGNING_KEYS and are one issuer, behind one URL. Its service is
-  // started by the test itself (--app): a token from either server must verify there.
+  // Step 07: both servers sign with one SIGNING_KEYS and are one issuer, behind one URL. A is `npm start` as the
+  // README runs it, with its reports service beside it (its README block calls that service); B is the app alone
+  // (--app). The pair's own test starts a service of its own: a token from either server must verify there.
   const balancer = target.number === 7 ? await startBalancer() : undefined
   if (balancer) Object.assign(env, { SIGNING_KEYS: JSON.stringify([newPrivateJwk('servers-key')]), ISSUER: balancer.url })
   const extra = balancer ? ['--app'] : []
-  const started = await Promise.allSettled([startServer(target.name, flavour() === 'solutions', env, extra), startServer(target.name, flavour() === 'solutions', env, extra)])
+  const started = await Promise.allSettled([startServer(target.name, flavour() === 'solutions', env), startServer(target.name, flavour() === 'solutions', env, extra)])
   const servers = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []))
   const failed = started.find((result) => result.status === 'rejected')
   if (failed) {
@@ -71,7 +75,7 @@ async function startPair(target: Target): Promise<Pair> {
     b: servers[1],
     async restartA() {
       const exit = await pair.a.stop('SIGTERM')
-      pair.a = await startServer(target.name, flavour() === 'solutions', env, extra)
+      pair.a = await startServer(target.name, flavour() === 'solutions', env)
       if (balancer) balancer.upstreams[0] = pair.a.url
       return exit
     },
@@ -201,6 +205,7 @@ function twoServers(target: Target) {
     pair = await startPair(target)
   })
   after(() => stopPair(pair))
+  if (flavour() === 'solutions') readmeShellTests(target.name, () => pair.a)
   const revokes = target.number !== 2 && target.number !== 3 // steps 02 and 03 keep nothing to revoke
 
   /** A seeded account with two devices: the laptop logged in on A, the phone on B. */
