@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
 import { ROOT, STEPS, type StepName } from '../lib/steps.ts'
-import { CommandError, UsageError } from '../scripts/cli.ts'
+import { CommandError, processIo, UsageError } from '../scripts/cli.ts'
 import { runDemo } from '../scripts/demo.ts'
 import { diff } from '../scripts/diff.ts'
 import { progress } from '../scripts/progress.ts'
@@ -218,7 +218,7 @@ describe('tools', { concurrency: true }, () => {
 
     test('an unknown step, a missing step and a wrong flag each get a clear message', async () => {
       await refused(diff(['99']), UNKNOWN_STEP)
-      await missingFolder(diff(['03'], root), /solutions\/step-03-refresh-tokens is not there yet/)
+      await missingFolder(diff(['03'], { ...processIo(), env: { WORKSHOP_ROOT: root } }), /solutions\/step-03-refresh-tokens is not there yet/)
       await refused(diff([]), /Which step\?[\s\S]*Usage: npm run diff -- <step>/)
       const flag = await run('diff', ['02', '--stat'], { WORKSHOP_ROOT: root })
       assert.equal(flag.code, 2)
@@ -333,7 +333,7 @@ describe('tools', { concurrency: true }, () => {
       assert.equal(broken.code, 1)
       assert.match(broken.stdout, /✖ the story expected 200 here, and got 501/)
       assert.match(broken.stdout, /did not happen as written/)
-      await missingFolder(runDemo(['03'], root), /solutions\/step-03-refresh-tokens is not there yet/)
+      await missingFolder(runDemo(['03'], { ...processIo(), env: { WORKSHOP_ROOT: root } }), /solutions\/step-03-refresh-tokens is not there yet/)
       await refused(runDemo(['99']), UNKNOWN_STEP)
       const flag = await run('demo', ['02', '--fast'])
       assert.equal(flag.code, 2)
