@@ -1,14 +1,37 @@
 // What the learner's commands (progress, diff, reset, demo, doctor) share: the repo root, strict argument
-// parsing with clear errors, and colour only where a terminal shows it.
+// parsing with clear errors, colour only where a terminal shows it, and where they read and write (Io).
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { resolveStep, ROOT, UnknownStepError, type Flavour, type StepName, STEPS } from '../lib/steps.ts'
 
+/** Somewhere a command writes its text: process.stdout, or a test's collector. */
+export interface Output {
+  write(text: string): unknown
+  isTTY?: boolean
+  columns?: number
+}
+
+/**
+ * What a command reads and writes. A learner's run uses this process's own (processIo); a test calls the command
+ * with its own environment and collectors, so that calls running side by side share no global.
+ */
+export interface Io {
+  env: NodeJS.ProcessEnv
+  input: NodeJS.ReadableStream & { isTTY?: boolean }
+  out: Output
+  err: Output
+}
+
+export const processIo = (): Io => ({ env: process.env, input: process.stdin, out: process.stdout, err: process.stderr })
+
+/** console.log's line, on a given output. */
+export const say = (out: Output, text = '') => void out.write(`${text}\n`)
+
 /** The workshop folder the commands work on. Tests point WORKSHOP_ROOT at a temporary copy. */
-export function workshopRoot(): string {
-  return process.env.WORKSHOP_ROOT ? resolve(process.env.WORKSHOP_ROOT) : ROOT
+export function workshopRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return env.WORKSHOP_ROOT ? resolve(env.WORKSHOP_ROOT) : ROOT
 }
 
 /** steps/<name> or solutions/<name> under the workshop root. */
@@ -20,6 +43,9 @@ export function hasFolder(name: StepName, flavour: Flavour, root = workshopRoot(
   return existsSync(join(folderOf(name, flavour, root), 'routes.ts'))
 }
 
+/** --help: the usage, on stdout, exit code 0. */
+export class HelpAsked extends Error {}
+
 /** A mistake of the person typing the command (a wrong step or flag): said plainly, exit code 2. */
 export class UsageError extends Error {}
 
@@ -27,19 +53,17 @@ export class UsageError extends Error {}
 export class CommandError extends Error {}
 
 // Colour only when a person is looking at a terminal; NO_COLOR (no-color.org) and FORCE_COLOR are honoured.
-export function useColour(stream: NodeJS.WriteStream = process.stdout): boolean {
-  if (process.env.NO_COLOR) return false
-  if (process.env.FORCE_COLOR && process.env.FORCE_COLOR !== '0') return true
+export function useColour(stream: Output = process.stdout, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (env.NO_COLOR) return false
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true
   return Boolean(stream.isTTY)
 }
 
-const paint = (code: string) => (text: string) => (useColour() ? `\x1b[${code}m${text}\x1b[0m` : text)
-export const green = paint('32')
-export const red = paint('31')
-export const yellow = paint('33')
-export const cyan = paint('36')
-export const dim = paint('2')
-export const bold = paint('1')
+/** The colours of a command's output: on when its stdout is a terminal (or FORCE_COLOR), off when piped. */
+export function palette({ env, out }: Pick<Io, 'env' | 'out'>) {
+  const paint = (code: string) => (text: string) => (useColour(out, env) ? `\x1b[${code}m${text}\x1b[0m` : text)
+  return { green: paint('32'), red: paint('31'), yellow: paint('33'), cyan: paint('36'), dim: paint('2'), bold: paint('1') }
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>
 
@@ -50,7 +74,7 @@ export interface CommandSpec<O extends Options> {
   positionals: { min: number; max: number }
 }
 
-/** parseArgs in strict mode; an unknown flag or a wrong count of arguments becomes a UsageError with the usage. */
+/** parseArgs in strict mode; an unknown flag or a wrong count of arguments becomes a UsageError with the usage, --help a HelpAsked. */
 export function parseCommand<O extends Options>(spec: CommandSpec<O>, args = process.argv.slice(2)) {
   const options = { ...spec.options, help: { type: 'boolean', short: 'h' } } as O & { help: { type: 'boolean'; short: 'h' } }
   let parsed
@@ -62,8 +86,7 @@ export function parseCommand<O extends Options>(spec: CommandSpec<O>, args = pro
     throw new UsageError(`${message}\n\n${spec.usage}`)
   }
   if ((parsed.values as Record<string, unknown>).help) {
-    console.log(spec.usage)
-    process.exit(0)
+    throw new HelpAsked(spec.usage)
   }
   const count = parsed.positionals.length
   if (count < spec.positionals.min) throw new UsageError(`Which step? Give one, e.g. step-02.\n\n${spec.usage}`)
@@ -84,18 +107,30 @@ export function stepArgument(spelling: string): StepName {
   }
 }
 
-/** Runs a command's main: a UsageError exits 2, a CommandError 1, each with its message and no stack trace. */
-export async function runCommand(main: () => Promise<number | void>): Promise<void> {
+/** A command's main, as an exit code: a UsageError is 2 and a CommandError 1, each said on err with no stack trace. */
+export async function exitCode(main: () => Promise<number | void>, io: Io = processIo()): Promise<number> {
   try {
-    process.exitCode = (await main()) ?? 0
+    return (await main()) ?? 0
   } catch (err) {
-    if (err instanceof UsageError || err instanceof CommandError) {
-      console.error(err instanceof UsageError ? err.message : red(err.message))
-      process.exitCode = err instanceof UsageError ? 2 : 1
-      return
+    if (err instanceof HelpAsked) {
+      say(io.out, err.message)
+      return 0
+    }
+    if (err instanceof UsageError) {
+      say(io.err, err.message)
+      return 2
+    }
+    if (err instanceof CommandError) {
+      say(io.err, palette(io).red(err.message))
+      return 1
     }
     throw err
   }
+}
+
+/** Runs a command's main as the script node started: its exit code becomes the process's. */
+export async function runCommand(main: () => Promise<number | void>): Promise<void> {
+  process.exitCode = await exitCode(main)
 }
 
 /** `step-04-refresh-token-version` → `04`. */

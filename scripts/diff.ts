@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative } from 'node:path'
-import { bold, CommandError, cyan, dim, folderOf, green, parseCommand, red, runCommand, startedDirectly, stepArgument, useColour, workshopRoot } from './cli.ts'
+import { CommandError, folderOf, type Io, palette, parseCommand, processIo, runCommand, say, startedDirectly, stepArgument, useColour, workshopRoot } from './cli.ts'
 
 const USAGE = `Usage: npm run diff -- <step>      e.g. npm run diff -- step-04   (or 04, 4, the folder name)
 
@@ -32,29 +32,32 @@ function codeFiles(dir: string): string[] {
 }
 
 /** The diff of one file pair, as text; '' when they are equal. A missing side is /dev/null. */
-function diffFile(root: string, mine: string, theirs: string, colour: boolean): string {
+function diffFile(root: string, mine: string, theirs: string, io: Io): string {
+  const colour = useColour(io.out, io.env)
   const a = existsSync(join(root, mine)) ? mine : '/dev/null'
   const b = existsSync(join(root, theirs)) ? theirs : '/dev/null'
-  if (!process.env.WORKSHOP_NO_GIT) {
+  if (!io.env.WORKSHOP_NO_GIT) {
     const args = ['--no-pager', 'diff', '--no-index', '--no-ext-diff', `--color=${colour ? 'always' : 'never'}`, '--', a, b]
-    const git = spawnSync('git', args, { cwd: root, encoding: 'utf8' })
+    const git = spawnSync('git', args, { cwd: root, encoding: 'utf8', env: io.env })
     // Exit 0: equal; 1: different. Anything else (or ENOENT: no git) falls through to diff -u.
     if (!git.error && (git.status === 0 || git.status === 1)) return git.stdout
   }
   const diff = spawnSync('diff', ['-u', '--label', a === '/dev/null' ? a : `a/${a}`, '--label', b === '/dev/null' ? b : `b/${b}`, a, b], {
     cwd: root,
     encoding: 'utf8',
+    env: io.env,
   })
   if (!diff.error && (diff.status === 0 || diff.status === 1)) {
     const text = diff.stdout ? `diff ${a} ${b}\n${diff.stdout}` : ''
-    return colour ? paintUnified(text) : text
+    return colour ? paintUnified(text, io) : text
   }
   // Neither git nor diff: say which files differ, which is still useful.
   const same = a !== '/dev/null' && b !== '/dev/null' && readFileSync(join(root, a), 'utf8') === readFileSync(join(root, b), 'utf8')
   return same ? '' : `${mine} and ${theirs} differ (install git to see how)\n`
 }
 
-function paintUnified(text: string): string {
+function paintUnified(text: string, io: Io): string {
+  const { bold, cyan, green, red } = palette(io)
   return text
     .split('\n')
     .map((line) => {
@@ -86,10 +89,13 @@ function withoutTodoComments(text: string): { text: string; removed: number } {
 }
 
 /**
- * The command, on its arguments and the workshop folder; a wrong argument throws a UsageError and a missing folder a
- * CommandError before anything loads (tests/tools.test.ts calls it so).
+ * The command, on its arguments; a wrong argument throws a UsageError and a missing folder a CommandError before
+ * anything loads. It reads io.env (WORKSHOP_ROOT, colour, WORKSHOP_NO_GIT) and writes to io.out: tests/tools.test.ts
+ * calls it so, with its own.
  */
-export async function diff(args = process.argv.slice(2), root = workshopRoot()): Promise<number> {
+export async function diff(args = process.argv.slice(2), io: Io = processIo()): Promise<number> {
+  const root = workshopRoot(io.env)
+  const { dim, green } = palette(io)
   const { positionals } = parseCommand({ usage: USAGE, options: {}, positionals: { min: 1, max: 1 } }, args)
   const step = stepArgument(positionals[0])
   const mine = folderOf(step, 'steps', root)
@@ -98,7 +104,6 @@ export async function diff(args = process.argv.slice(2), root = workshopRoot()):
   if (!existsSync(mine)) throw new CommandError(`steps/${step} is missing. To get the starter back: npm run reset -- ${step.slice(0, 7)}`)
 
   const files = [...new Set([...codeFiles(mine), ...codeFiles(theirs)])].sort()
-  const colour = useColour()
   // Your files without their leftover TODO comments, in a scratch folder under .data/ (git-ignored) whose
   // paths read as yours in the diff.
   const scratch = join('.data', `diff-${process.pid}`)
@@ -116,19 +121,19 @@ export async function diff(args = process.argv.slice(2), root = workshopRoot()):
   let diffs: string[]
   try {
     diffs = files
-      .map((file) => diffFile(root, yours(file), join('solutions', step, file), colour).split(`${scratch}/`).join(''))
+      .map((file) => diffFile(root, yours(file), join('solutions', step, file), io).split(`${scratch}/`).join(''))
       .filter(Boolean)
   } finally {
     rmSync(join(root, scratch), { recursive: true, force: true })
   }
   const note = leftOut ? dim(`\n(${leftOut} line${leftOut === 1 ? '' : 's'} of the starter's TODO(n) comments that you left in place ${leftOut === 1 ? 'is' : 'are'} not shown: delete them once an exercise is done.)\n`) : ''
   if (diffs.length === 0) {
-    console.log(green(`steps/${step} matches the solution`) + dim(' (READMEs, tests and data files left out).') + note)
+    say(io.out, green(`steps/${step} matches the solution`) + dim(' (READMEs, tests and data files left out).') + note)
     return 0
   }
-  console.log(dim(`Lines with - are yours (steps/${step}), lines with + are the solution's (solutions/${step}).\n`))
-  process.stdout.write(diffs.join('\n'))
-  process.stdout.write(note)
+  say(io.out, dim(`Lines with - are yours (steps/${step}), lines with + are the solution's (solutions/${step}).\n`))
+  io.out.write(diffs.join('\n'))
+  io.out.write(note)
   return 0
 }
 

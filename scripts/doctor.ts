@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { STEPS } from '../lib/steps.ts'
-import { bold, dim, green, learnersStep, parseCommand, red, runCommand, shortName, startedDirectly, workshopRoot, yellow } from './cli.ts'
+import { type Io, learnersStep, palette, parseCommand, processIo, runCommand, say, shortName, startedDirectly, workshopRoot } from './cli.ts'
 
 const USAGE = `Usage: npm run doctor
 
@@ -81,8 +81,8 @@ export async function checkDependencies(root = workshopRoot()): Promise<Finding>
   }
 }
 
-function hasTool(command: string, args = ['--version']): boolean {
-  const run = spawnSync(command, args, { stdio: 'ignore' })
+function hasTool(command: string, args = ['--version'], env: NodeJS.ProcessEnv = process.env): boolean {
+  const run = spawnSync(command, args, { stdio: 'ignore', env })
   return !run.error && run.status === 0
 }
 
@@ -199,15 +199,15 @@ export function checkSteps(root = workshopRoot()): Finding {
   }
 }
 
-export function checkGit(root = workshopRoot()): Finding {
-  if (!hasTool('git')) {
+export function checkGit(root = workshopRoot(), env: NodeJS.ProcessEnv = process.env): Finding {
+  if (!hasTool('git', ['--version'], env)) {
     return {
       status: 'warn',
       label: 'git is not installed',
       advice: 'npm run reset needs it (npm run diff falls back to diff). Install it from https://git-scm.com/downloads',
     }
   }
-  if (spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, stdio: 'ignore' }).status !== 0) {
+  if (spawnSync('git', ['rev-parse', '--is-inside-work-tree'], { cwd: root, stdio: 'ignore', env }).status !== 0) {
     return {
       status: 'warn',
       label: 'this folder is not a git clone',
@@ -217,11 +217,12 @@ export function checkGit(root = workshopRoot()): Finding {
   return { status: 'ok', label: 'git is installed, and this folder is a git clone (for npm run reset and npm run diff)' }
 }
 
-function print(finding: Finding) {
+function print(finding: Finding, io: Io) {
+  const { green, red, yellow } = palette(io)
   const mark = finding.status === 'ok' ? green('✔') : finding.status === 'warn' ? yellow('⚠') : red('✖')
-  console.log(`  ${mark} ${finding.label}`)
+  say(io.out, `  ${mark} ${finding.label}`)
   if (finding.advice && finding.status !== 'ok') {
-    console.log(finding.advice.split('\n').map((line) => `      → ${line}`).join('\n'))
+    say(io.out, finding.advice.split('\n').map((line) => `      → ${line}`).join('\n'))
   }
 }
 
@@ -261,38 +262,39 @@ export async function checkDatabaseUrl(env: NodeJS.ProcessEnv = process.env): Pr
   }
 }
 
-export async function doctor(): Promise<number> {
-  const root = workshopRoot()
-  console.log(bold('Checking your set-up for the workshop') + dim(`  (${root})`))
+/**
+ * The command, on its arguments; a wrong one throws a UsageError before anything is checked. It reads io.env
+ * (WORKSHOP_ROOT, PORT, SERVICE_PORT, DATABASE_URL, colour) and writes to io.out: tests/tools.test.ts calls it so.
+ */
+export async function doctor(args = process.argv.slice(2), io: Io = processIo()): Promise<number> {
+  parseCommand({ usage: USAGE, options: {}, positionals: { min: 0, max: 0 } }, args)
+  const root = workshopRoot(io.env)
+  const { bold, dim, green, red } = palette(io)
+  say(io.out, bold('Checking your set-up for the workshop') + dim(`  (${root})`))
   const findings: Finding[] = []
   const check = (finding: Finding) => {
     findings.push(finding)
-    print(finding)
+    print(finding, io)
   }
   check(checkNode())
   check(await checkDependencies(root))
   check(await checkSqlite())
-  check(await checkPort())
-  check(await checkServicePort())
+  check(await checkPort(io.env))
+  check(await checkServicePort(io.env))
   check(checkSteps(root))
-  check(checkGit(root))
-  const database = await checkDatabaseUrl()
+  check(checkGit(root, io.env))
+  const database = await checkDatabaseUrl(io.env)
   if (database) check(database)
 
   const failed = findings.filter((finding) => finding.status === 'fail')
-  console.log('')
+  say(io.out)
   if (failed.length === 0) {
     const step = learnersStep(root)
-    console.log(green('All good.') + ` Start with steps/${step}/README.md, then run ${bold(`npm test -- step-${shortName(step)}`)}`)
+    say(io.out, green('All good.') + ` Start with steps/${step}/README.md, then run ${bold(`npm test -- step-${shortName(step)}`)}`)
     return 0
   }
-  console.log(red(`${failed.length} thing${failed.length === 1 ? '' : 's'} to fix`) + ' (from the top: the first often causes the others), then run npm run doctor again.')
+  say(io.out, red(`${failed.length} thing${failed.length === 1 ? '' : 's'} to fix`) + ' (from the top: the first often causes the others), then run npm run doctor again.')
   return 1
 }
 
-if (startedDirectly(import.meta.url)) {
-  await runCommand(async () => {
-    parseCommand({ usage: USAGE, options: {}, positionals: { min: 0, max: 0 } })
-    return doctor()
-  })
-}
+if (startedDirectly(import.meta.url)) await runCommand(() => doctor())

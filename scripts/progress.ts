@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { STEPS, type StepName } from '../lib/steps.ts'
-import { bold, dim, folderOf, green, hasFolder, lastEdit, learnerEditsAfter, parseCommand, red, runCommand, shortName, startedDirectly, workshopRoot, yellow } from './cli.ts'
+import { folderOf, hasFolder, type Io, lastEdit, learnerEditsAfter, palette, parseCommand, processIo, runCommand, say, shortName, startedDirectly, workshopRoot } from './cli.ts'
 import { inPool, runSuite, type SuiteRun } from './test/run-suite.ts'
 
 const USAGE = `Usage: npm run progress
@@ -25,12 +25,12 @@ interface Row {
   detail?: string
 }
 
-async function check(step: StepName, root: string): Promise<Row> {
+async function check(step: StepName, root: string, env: NodeJS.ProcessEnv): Promise<Row> {
   const row: Row = { step, state: 'missing', edited: lastEdit(folderOf(step, 'steps', root)), passed: 0, failed: 0, total: 0, todos: [] }
   const suite = join(root, 'tests', `${step}.test.ts`)
   if (!hasFolder(step, 'steps', root)) return { ...row, detail: `steps/${step} is not there yet` }
   if (!existsSync(suite)) return { ...row, detail: `tests/${step}.test.ts is not there yet` }
-  const run: SuiteRun = await runSuite({ file: suite, env: { WORKSHOP_TARGET: folderOf(step, 'steps', root) } })
+  const run: SuiteRun = await runSuite({ file: suite, parentEnv: env, env: { WORKSHOP_TARGET: folderOf(step, 'steps', root) } })
   const counted = run.results.filter((result) => result.status !== 'skip')
   row.passed = counted.filter((result) => result.status === 'pass').length
   row.failed = counted.filter((result) => result.status === 'fail').length
@@ -69,7 +69,8 @@ function title(step: StepName): string {
   return step.slice(8).replace(/-/g, ' ')
 }
 
-function printRow(row: Row, current: boolean) {
+function printRow(row: Row, current: boolean, io: Io) {
+  const { bold, dim, green, red, yellow } = palette(io)
   const marker = current ? yellow('▶') : row.state === 'green' ? green('✔') : row.state === 'missing' ? dim('·') : red('✖')
   const name = `${shortName(row.step)} ${title(row.step)}`.padEnd(28)
   let counts: string
@@ -81,50 +82,55 @@ function printRow(row: Row, current: boolean) {
     counts = `${row.failed === 0 ? green(passing) : passing}  ${row.failed > 0 ? red(failing) : dim(failing)}  ${dim(`of ${row.total}`)}`
     if (row.todos.length) counts += dim(`  (${row.todos.join(', ')})`)
   }
-  console.log(`  ${marker} ${current ? bold(name) : name} ${counts}${current ? yellow('  ← you are here') : ''}`)
+  say(io.out, `  ${marker} ${current ? bold(name) : name} ${counts}${current ? yellow('  ← you are here') : ''}`)
 }
 
-function printNext(current: Row | undefined, rows: Row[], unstarted: Row[]) {
-  console.log('')
+function printNext(current: Row | undefined, rows: Row[], unstarted: Row[], io: Io) {
+  const { bold, dim, green } = palette(io)
+  const line = (text?: string) => say(io.out, text)
+  line()
   if (!current && unstarted.length > 0) {
     const first = unstarted[0]
-    console.log(`${green('Every step you worked on passes.')} Not started: ${unstarted.map((row) => shortName(row.step)).join(', ')}.`)
-    console.log(`To do one: read steps/${first.step}/README.md, then run ${bold(`npm test -- step-${shortName(first.step)}`)}`)
+    line(`${green('Every step you worked on passes.')} Not started: ${unstarted.map((row) => shortName(row.step)).join(', ')}.`)
+    line(`To do one: read steps/${first.step}/README.md, then run ${bold(`npm test -- step-${shortName(first.step)}`)}`)
     return
   }
   if (!current) {
     const missing = rows.filter((row) => row.state === 'missing')
     if (missing.length) {
-      console.log(`${green('Every step that is there passes.')} Not there yet: ${missing.map((row) => shortName(row.step)).join(', ')}.`)
+      line(`${green('Every step that is there passes.')} Not there yet: ${missing.map((row) => shortName(row.step)).join(', ')}.`)
       return
     }
-    console.log(green(`All ${rows.length} steps pass. Well done.`))
-    console.log(`Compare your code with the solutions (${bold(`npm run diff -- step-${shortName(rows[rows.length - 1].step)}`)}) and see what each step costs (${bold('npm run bench')}).`)
+    line(green(`All ${rows.length} steps pass. Well done.`))
+    line(`Compare your code with the solutions (${bold(`npm run diff -- step-${shortName(rows[rows.length - 1].step)}`)}) and see what each step costs (${bold('npm run bench')}).`)
     return
   }
   const short = shortName(current.step)
   if (current.state === 'crashed') {
-    console.log(`Next: fix what stops the step-${short} suite from running, then ${bold(`npm test -- step-${short}`)} shows the error in full.`)
+    line(`Next: fix what stops the step-${short} suite from running, then ${bold(`npm test -- step-${short}`)} shows the error in full.`)
     return
   }
   const exercise = current.todos[0] ? ` → "Exercise ${/\d+/.exec(current.todos[0])![0]}"` : ''
-  console.log(`Next: read steps/${current.step}/README.md${exercise}, then run ${bold(`npm test -- step-${short}`)}`)
-  console.log(dim(`      (${bold(`npm test -- step-${short} --watch`)} reruns it on every save)`))
+  line(`Next: read steps/${current.step}/README.md${exercise}, then run ${bold(`npm test -- step-${short}`)}`)
+  line(dim(`      (${bold(`npm test -- step-${short} --watch`)} reruns it on every save)`))
 }
 
-/** The command, on its arguments; a wrong one throws a UsageError before anything is read (tests/tools.test.ts calls it so). */
-export async function progress(args = process.argv.slice(2)): Promise<number> {
+/**
+ * The command, on its arguments; a wrong one throws a UsageError before anything is read. It reads io.env
+ * (WORKSHOP_ROOT, colour; the suites' processes get it too) and writes to io.out: tests/tools.test.ts calls it so.
+ */
+export async function progress(args = process.argv.slice(2), io: Io = processIo()): Promise<number> {
   parseCommand({ usage: USAGE, options: {}, positionals: { min: 0, max: 0 } }, args)
-  const root = workshopRoot()
-  console.log(dim('Running each step’s tests against your work in steps/ (two at a time)…'))
+  const root = workshopRoot(io.env)
+  say(io.out, palette(io).dim('Running each step’s tests against your work in steps/ (two at a time)…'))
   const rows = await inPool(
-    STEPS.map((step) => () => check(step, root)),
+    STEPS.map((step) => () => check(step, root, io.env)),
     2,
   )
-  console.log('')
+  say(io.out)
   const { current, unstarted } = currentStep(rows)
-  for (const row of rows) printRow(row, row === current)
-  printNext(current, rows, unstarted)
+  for (const row of rows) printRow(row, row === current, io)
+  printNext(current, rows, unstarted, io)
   return 0
 }
 

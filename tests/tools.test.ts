@@ -1,19 +1,25 @@
-// The learner's and presenter's commands (progress, diff, reset, demo, doctor), run as a learner runs them:
-// as child processes, with their output and exit code checked. A wrong argument or a missing folder, which
-// each command answers before it loads anything, is also checked in this process, by calling the command's
-// function (one real run per command keeps its exit code). Nothing here touches the real steps/ folder: the
-// commands read WORKSHOP_ROOT (or are given the folder), and the tests point them at temporary copies.
+// The learner's and presenter's commands (progress, diff, reset, demo, doctor), checked by their output and exit
+// code. Each command runs once as a real child process, as a learner types it (`node --import tsx scripts/<command>.ts`
+// with a wrong flag or argument): that run keeps the exit code the learner sees. Every other check calls the
+// command's function in this process, with the environment a run would have and its output collected (call, below):
+// a child would spend most of a second of CPU starting tsx and loading modules, for output this process makes the
+// same. The commands read only what they are given (env, stdin, stdout, stderr), so the calls run side by side.
+// What the commands start themselves stays real: progress runs each step's suite with node, reset and diff run git,
+// demo starts the solution's server. Nothing here touches the real steps/ folder: the commands read WORKSHOP_ROOT,
+// and the tests point them at temporary copies.
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Readable } from 'node:stream'
 import { after, describe, test } from 'node:test'
 import { ROOT, STEPS, type StepName } from '../lib/steps.ts'
-import { CommandError, UsageError } from '../scripts/cli.ts'
+import { CommandError, exitCode, type Io, type Output, UsageError } from '../scripts/cli.ts'
 import { runDemo } from '../scripts/demo.ts'
 import { diff } from '../scripts/diff.ts'
+import { doctor } from '../scripts/doctor.ts'
 import { progress } from '../scripts/progress.ts'
 import { reset } from '../scripts/reset.ts'
 
@@ -47,17 +53,23 @@ async function thrown(command: Promise<unknown>, kind: new (...args: any[]) => E
   assert.match(err.message, message, `the refusal should say what is wrong (${message}); it said: ${err.message}`)
 }
 
+/** A command's environment: this process's, with `env` added and no inherited knobs. */
+function commandEnv(env: Record<string, string>): NodeJS.ProcessEnv {
+  const result: NodeJS.ProcessEnv = { ...process.env, ...env }
+  // NODE_TEST_CONTEXT would make `npm run progress`'s own `node --test` children refuse to run, as nested tests.
+  for (const name of ['FORCE_COLOR', 'NO_COLOR', 'WORKSHOP_TARGET', 'WORKSHOP_ROOT', 'WORKSHOP_NO_GIT', 'NODE_TEST_CONTEXT']) {
+    if (!(name in env)) delete result[name]
+  }
+  return result
+}
+
 /**
- * `node --import tsx scripts/<command>.ts …args`, with plain output (piped) and no inherited knobs. The
- * timeout only catches a hang: how fast a command is on a busy machine is not this suite's business.
+ * `node --import tsx scripts/<command>.ts …args`, with plain output (piped): once per command, for its exit
+ * code. The timeout only catches a hang: how fast a command is on a busy machine is not this suite's business.
  */
 const HANG = 5 * 60_000
 function run(command: string, args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
-  const childEnv: Record<string, string | undefined> = { ...process.env, ...env }
-  // NODE_TEST_CONTEXT would make `npm run progress`'s own `node --test` children refuse to run, as nested tests.
-  for (const name of ['FORCE_COLOR', 'NO_COLOR', 'WORKSHOP_TARGET', 'WORKSHOP_ROOT', 'WORKSHOP_NO_GIT', 'NODE_TEST_CONTEXT']) {
-    if (!(name in env)) delete childEnv[name]
-  }
+  const childEnv = commandEnv(env)
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', `${command}.ts`), ...args], {
       cwd: ROOT,
@@ -77,6 +89,30 @@ function run(command: string, args: string[] = [], env: Record<string, string> =
       resolve({ code, stdout, stderr })
     })
   })
+}
+
+/** Keeps the text written to it: a command's stdout or stderr, piped (not a terminal, so no colour). */
+type Collected = Output & { text: string }
+const collector = (): Collected => ({
+  text: '',
+  write(chunk: string) {
+    this.text += chunk
+  },
+})
+
+/** What an in-process call reads and writes: the environment a run would have, no terminal, its output collected. */
+function callIo(env: Record<string, string> = {}): Io & { out: Collected; err: Collected } {
+  return { env: commandEnv(env), input: Readable.from([]), out: collector(), err: collector() }
+}
+
+/**
+ * The command called in this process, as run() would start it in a child: the same environment, output and exit
+ * code (exitCode turns a UsageError into 2 and a CommandError into 1, as the command's run does).
+ */
+async function call(command: (args: string[], io: Io) => Promise<number>, args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
+  const io = callIo(env)
+  const code = await exitCode(() => command(args, io), io)
+  return { code, stdout: io.out.text, stderr: io.err.text }
 }
 
 const temps: string[] = []
@@ -137,7 +173,7 @@ describe('tools', { concurrency: true }, () => {
       // Step 02's real suite on its starter, as a learner meets it; the finished step 01 under a stand-in (that its
       // real suite passes on its solution is npm test's own check).
       const root = tempWorkshop({ finished: [ONE], starters: [TWO], solutions: [ONE, TWO], suites: [TWO], standIns: [ONE] })
-      const { code, stdout, stderr } = await run('progress', [], { WORKSHOP_ROOT: root })
+      const { code, stdout, stderr } = await call(progress, [], { WORKSHOP_ROOT: root })
       assert.equal(code, 0, stderr)
       const rows = stdout.split('\n').filter((line) => /^\s+[✔✖▶·] \d\d /.test(line))
       assert.equal(rows.length, STEPS.length, `one row per step:\n${stdout}`)
@@ -155,7 +191,7 @@ describe('tools', { concurrency: true }, () => {
       // A learner who began at step 02: its files changed after the checkout, step 01's never did.
       const later = new Date(Date.now() + 10 * 60_000) // minutes after the checkout, as a learner's edit is
       for (const file of readdirSync(join(root, 'steps', TWO))) utimesSync(join(root, 'steps', TWO, file), later, later)
-      const { code, stdout, stderr } = await run('progress', [], { WORKSHOP_ROOT: root })
+      const { code, stdout, stderr } = await call(progress, [], { WORKSHOP_ROOT: root })
       assert.equal(code, 0, stderr)
       assert.doesNotMatch(stdout, /01 sessions.*← you are here/, `step 01 was never begun:\n${stdout}`)
       assert.match(stdout, /▶ 03 refresh tokens.*← you are here/, `step 02 is green, so the learner is on step 03:\n${stdout}`)
@@ -176,7 +212,7 @@ describe('tools', { concurrency: true }, () => {
     writeFileSync(join(root, 'steps', TWO, 'data.json'), '{"left": "out"}\n')
 
     test('your steps/ against solutions/, code only: no README, tests or data files; plain when piped', async () => {
-      const { code, stdout } = await run('diff', ['step-02'], { WORKSHOP_ROOT: root })
+      const { code, stdout } = await call(diff, ['step-02'], { WORKSHOP_ROOT: root })
       assert.equal(code, 0)
       assert.match(stdout, /Lines with - are yours \(steps\/step-02-jwt\), lines with \+ are the solution's/)
       assert.match(stdout, /--- a\/steps\/step-02-jwt\/routes\.ts\n\+\+\+ b\/solutions\/step-02-jwt\/routes\.ts/)
@@ -186,10 +222,10 @@ describe('tools', { concurrency: true }, () => {
     })
 
     test('coloured with FORCE_COLOR, and the same without git (diff -u)', async () => {
-      const coloured = await run('diff', ['2'], { WORKSHOP_ROOT: root, FORCE_COLOR: '1' })
+      const coloured = await call(diff, ['2'], { WORKSHOP_ROOT: root, FORCE_COLOR: '1' })
       assert.equal(coloured.code, 0)
       assert.match(coloured.stdout, /\x1b\[31m-/, 'removed lines in red')
-      const fallback = await run('diff', ['2'], { WORKSHOP_ROOT: root, WORKSHOP_NO_GIT: '1' })
+      const fallback = await call(diff, ['2'], { WORKSHOP_ROOT: root, WORKSHOP_NO_GIT: '1' })
       assert.equal(fallback.code, 0)
       assert.match(fallback.stdout, /--- a\/steps\/step-02-jwt\/routes\.ts\n\+\+\+ b\/solutions\/step-02-jwt\/routes\.ts\n@@/)
       assert.doesNotMatch(fallback.stdout, /^(diff|---|\+\+\+) .*(README|notes\.test|data\.json)|\x1b\[/m)
@@ -203,7 +239,7 @@ describe('tools', { concurrency: true }, () => {
         '$1  // TODO(2): find the session row with this id that has not expired yet (undefined if there is none).\n  //          README.md → "Exercise 2" has hints.\n',
       )
       writeFileSync(file, text)
-      const { code, stdout } = await run('diff', ['01'], { WORKSHOP_ROOT: left })
+      const { code, stdout } = await call(diff, ['01'], { WORKSHOP_ROOT: left })
       assert.equal(code, 0)
       assert.match(stdout, /steps\/step-01-sessions matches the solution/, `only the leftover TODO comment differs:\n${stdout}`)
       assert.match(stdout, /2 lines of the starter's TODO\(n\) comments that you left in place are not shown/)
@@ -211,14 +247,14 @@ describe('tools', { concurrency: true }, () => {
     })
 
     test('a finished step matches the solution', async () => {
-      const { code, stdout } = await run('diff', ['step-01-sessions'], { WORKSHOP_ROOT: root })
+      const { code, stdout } = await call(diff, ['step-01-sessions'], { WORKSHOP_ROOT: root })
       assert.equal(code, 0)
       assert.match(stdout, /steps\/step-01-sessions matches the solution/)
     })
 
     test('an unknown step, a missing step and a wrong flag each get a clear message', async () => {
       await refused(diff(['99']), UNKNOWN_STEP)
-      await missingFolder(diff(['03'], root), /solutions\/step-03-refresh-tokens is not there yet/)
+      await missingFolder(diff(['03'], callIo({ WORKSHOP_ROOT: root })), /solutions\/step-03-refresh-tokens is not there yet/)
       await refused(diff([]), /Which step\?[\s\S]*Usage: npm run diff -- <step>/)
       const flag = await run('diff', ['02', '--stat'], { WORKSHOP_ROOT: root })
       assert.equal(flag.code, 2)
@@ -255,7 +291,7 @@ describe('tools', { concurrency: true }, () => {
 
     test('without a terminal and without --yes it refuses, and changes nothing', async () => {
       const { root } = learnerClone()
-      const { code, stdout, stderr } = await run('reset', ['step-02'], { WORKSHOP_ROOT: root, ...gitEnv })
+      const { code, stdout, stderr } = await call(reset, ['step-02'], { WORKSHOP_ROOT: root, ...gitEnv })
       assert.equal(code, 1)
       assert.match(stdout, /steps\/step-02-jwt\/scratch\.ts/, 'it lists what would go')
       assert.match(stderr, /there is no terminal to ask\. To reset anyway: npm run reset -- 02 --yes/)
@@ -265,7 +301,7 @@ describe('tools', { concurrency: true }, () => {
 
     test("--yes brings the workshop's starter back, even over committed work, keeps other steps, and saves a copy", async () => {
       const { root, starter } = learnerClone()
-      const { code, stdout, stderr } = await run('reset', ['02', '--yes'], { WORKSHOP_ROOT: root, ...gitEnv })
+      const { code, stdout, stderr } = await call(reset, ['02', '--yes'], { WORKSHOP_ROOT: root, ...gitEnv })
       assert.equal(code, 0, stderr)
       assert.match(stdout, /from the newest commit of this folder that is not yours/)
       assert.equal(readFileSync(join(root, 'steps', TWO, 'routes.ts'), 'utf8'), starter, 'the committed work is replaced by the starter')
@@ -277,14 +313,14 @@ describe('tools', { concurrency: true }, () => {
       assert.equal(readFileSync(join(root, '.data', 'reset-backups', backup, 'scratch.ts'), 'utf8'), '// a file of mine\n', 'the replaced work is saved')
       assert.match(stdout, /Next: read steps\/step-02-jwt\/README\.md, then run npm test -- step-02/)
 
-      const again = await run('reset', ['02'], { WORKSHOP_ROOT: root, ...gitEnv })
+      const again = await call(reset, ['02'], { WORKSHOP_ROOT: root, ...gitEnv })
       assert.equal(again.code, 0)
       assert.match(again.stdout, /already the starter/)
     })
 
     test('outside a git clone, with an unknown step, a wrong flag or an unknown commit, it says what is wrong', async () => {
       const plain = tempWorkshop({ starters: [TWO] })
-      const notGit = await run('reset', ['02', '--yes'], { WORKSHOP_ROOT: plain, ...gitEnv, GIT_CEILING_DIRECTORIES: tmpdir() })
+      const notGit = await call(reset, ['02', '--yes'], { WORKSHOP_ROOT: plain, ...gitEnv, GIT_CEILING_DIRECTORIES: tmpdir() })
       assert.equal(notGit.code, 1)
       assert.match(notGit.stderr, /is not a git repository/)
       assert.ok(existsSync(join(plain, 'steps', TWO, 'routes.ts')), 'nothing is removed')
@@ -309,7 +345,7 @@ describe('tools', { concurrency: true }, () => {
     })
 
     test('step 02: each request and answer, the clock jumping ahead, and the moment each gap shows', async () => {
-      const { code, stdout, stderr } = await run('demo', ['step-02'])
+      const { code, stdout, stderr } = await call(runDemo, ['step-02'])
       assert.equal(code, 0, stdout + stderr)
       assert.match(stdout, /alice's laptop\s+POST \/login \{"email":"alice@example.com"/)
       assert.match(stdout, /← 200 \{"accessToken":"eyJ[^"]*…"\}/, 'tokens are trimmed')
@@ -320,7 +356,7 @@ describe('tools', { concurrency: true }, () => {
     })
 
     test('step 01 with --pause and no terminal runs straight through', async () => {
-      const { code, stdout } = await run('demo', ['1', '--pause'])
+      const { code, stdout } = await call(runDemo, ['1', '--pause'])
       assert.equal(code, 0, stdout)
       assert.match(stdout, /--pause needs a terminal/)
       assert.match(stdout, /🔎 2 SQL queries for that request\n\s+⚠ two queries on every request/)
@@ -329,11 +365,11 @@ describe('tools', { concurrency: true }, () => {
     test('a solution that does not tell the story makes the demo fail, and a missing one is named', async () => {
       const root = tempWorkshop({})
       cpSync(join(ROOT, 'steps', TWO), join(root, 'solutions', TWO), { recursive: true }) // a starter posing as the solution
-      const broken = await run('demo', ['02'], { WORKSHOP_ROOT: root })
+      const broken = await call(runDemo, ['02'], { WORKSHOP_ROOT: root })
       assert.equal(broken.code, 1)
       assert.match(broken.stdout, /✖ the story expected 200 here, and got 501/)
       assert.match(broken.stdout, /did not happen as written/)
-      await missingFolder(runDemo(['03'], root), /solutions\/step-03-refresh-tokens is not there yet/)
+      await missingFolder(runDemo(['03'], callIo({ WORKSHOP_ROOT: root })), /solutions\/step-03-refresh-tokens is not there yet/)
       await refused(runDemo(['99']), UNKNOWN_STEP)
       const flag = await run('demo', ['02', '--fast'])
       assert.equal(flag.code, 2)
@@ -431,7 +467,7 @@ describe('tools', { concurrency: true }, () => {
     })
 
     test('all good: exit 0 and where to start', async () => {
-      const { code, stdout } = await run('doctor', [], { WORKSHOP_ROOT: completeWorkshop(), PORT: String(await freePort()) })
+      const { code, stdout } = await call(doctor, [], { WORKSHOP_ROOT: completeWorkshop(), PORT: String(await freePort()) })
       assert.equal(code, 0, stdout)
       // On a Node past its end of life (20, still the CI machine's own) the Node line is a warning, not a failure.
       assert.match(stdout, /[✔⚠] Node .*\n(.*→.*\n)*.*✔ the dependencies are installed\n.*✔ the sqlite3 binding loads/)
@@ -445,7 +481,7 @@ describe('tools', { concurrency: true }, () => {
       rmSync(join(root, 'tests', `${ONE}.test.ts`))
       const { port, server } = await busyPort()
       try {
-        const { code, stdout } = await run('doctor', [], { WORKSHOP_ROOT: root, PORT: String(port) })
+        const { code, stdout } = await call(doctor, [], { WORKSHOP_ROOT: root, PORT: String(port) })
         assert.equal(code, 1, stdout)
         assert.match(stdout, new RegExp(`✖ port ${port} \\(from PORT\\) is already in use\\n\\s+→ .*Ctrl-C`))
         assert.match(stdout, new RegExp(`✖ 2 of ${STEPS.length} steps are incomplete\\n\\s+→ step-01-sessions lacks tests/step-01-sessions\\.test\\.ts\\n`))

@@ -5,7 +5,7 @@ import { createInterface, type Interface } from 'node:readline/promises'
 import type { TestApp } from '../../tests/harness/app.ts'
 import { Device, type Reply, type RequestOptions } from '../../tests/harness/device.ts'
 import { DAY, HOUR, MINUTE } from '../../lib/clock.ts'
-import { bold, cyan, dim, green, red, yellow } from '../cli.ts'
+import { type Io, palette, say } from '../cli.ts'
 
 export interface Demo {
   /** One line: the step and its idea. */
@@ -16,8 +16,6 @@ export interface Demo {
 }
 
 export const PASSWORD = 'correct horse battery staple'
-
-const width = () => Math.max(60, Math.min(process.stdout.columns || 100, 120))
 
 /** Shortens a JSON value for the screen: tokens and ids to their first characters, sentences kept. */
 export function trimJson(value: unknown, max = 96): string {
@@ -42,11 +40,27 @@ export class Narrator {
   surprises = 0
   private scenes = 0
   private prompt?: Interface
+  /** The colours of the demo's output (io.out): off when piped. */
+  readonly colours: ReturnType<typeof palette>
 
   constructor(
     public app: TestApp,
     private pause: boolean,
-  ) {}
+    /** Where the story is told, and where --pause waits for Enter: the terminal, or a test's collector. */
+    readonly io: Io,
+  ) {
+    this.colours = palette(io)
+  }
+
+  /** One line of the story. */
+  line(text: string) {
+    say(this.io.out, text)
+  }
+
+  /** How wide a line may be: the terminal's width, within 60 to 120 columns (100 when piped). */
+  width() {
+    return Math.max(60, Math.min(this.io.out.columns || 100, 120))
+  }
 
   /** Plays part of the story against another app (another step's solution, or a restarted one), then comes back. */
   async against<T>(app: TestApp, action: () => Promise<T>): Promise<T> {
@@ -63,17 +77,18 @@ export class Narrator {
   async scene(title: string) {
     if (this.pause && this.scenes > 0) await this.waitForEnter()
     this.scenes += 1
-    console.log(`\n${bold(cyan(`${this.scenes}. ${title}`))}`)
+    const { bold, cyan } = this.colours
+    this.line(`\n${bold(cyan(`${this.scenes}. ${title}`))}`)
   }
 
   private async waitForEnter() {
     if (!this.prompt) {
-      this.prompt = createInterface({ input: process.stdin, output: process.stdout })
+      this.prompt = createInterface({ input: this.io.input, output: this.io.out as NodeJS.WritableStream })
       this.prompt.on('SIGINT', () => process.exit(130)) // Ctrl-C ends the demo, as everywhere else
       this.prompt.on('close', () => (this.pause = false)) // stdin ended: play the rest straight through
     }
     try {
-      await this.prompt.question(dim('\n   ⏎ next scene'))
+      await this.prompt.question(this.colours.dim('\n   ⏎ next scene'))
     } catch {
       this.pause = false
     }
@@ -85,7 +100,7 @@ export class Narrator {
   }
 
   say(text: string) {
-    console.log(`   ${dim(text)}`)
+    this.line(`   ${this.colours.dim(text)}`)
   }
 
   device(name: string): NarratedDevice {
@@ -109,14 +124,14 @@ export class Narrator {
   /** Moves the app's clock: no sleeping on stage. */
   later(ms: number, label = `${duration(ms)} later`) {
     this.app.clock.advance(ms)
-    console.log(`   ${bold('⏩ ' + label)}`)
+    this.line(`   ${this.colours.bold('⏩ ' + label)}`)
   }
 
   /** Checks the status the story needs. On a match it prints `gap` (⚠) or `fixed` (✔) if given. */
   expect(reply: Reply, status: number, marks: { gap?: string; fixed?: string } = {}): boolean {
     if (reply.status !== status) {
       this.surprises += 1
-      console.log(`   ${red(`✖ the story expected ${status} here, and got ${reply.status}: is this solution complete?`)}`)
+      this.line(`   ${this.colours.red(`✖ the story expected ${status} here, and got ${reply.status}: is this solution complete?`)}`)
       return false
     }
     if (marks.fixed) this.fixed(marks.fixed)
@@ -128,7 +143,7 @@ export class Narrator {
   check(happened: boolean, expected: string, marks: { gap?: string; fixed?: string } = {}): boolean {
     if (!happened) {
       this.surprises += 1
-      console.log(`   ${red(`✖ the story expected ${expected} here: is this solution complete?`)}`)
+      this.line(`   ${this.colours.red(`✖ the story expected ${expected} here: is this solution complete?`)}`)
       return false
     }
     if (marks.fixed) this.fixed(marks.fixed)
@@ -138,21 +153,21 @@ export class Narrator {
 
   /** The moment the weakness shows. */
   gap(text: string) {
-    console.log(`   ${bold(yellow(`⚠ ${text}`))}`)
+    this.line(`   ${this.colours.bold(this.colours.yellow(`⚠ ${text}`))}`)
   }
 
   /** What this step closes. */
   fixed(text: string) {
-    console.log(`   ${green(`✔ ${text}`)}`)
+    this.line(`   ${this.colours.green(`✔ ${text}`)}`)
   }
 
   /** Runs `action` and prints how many SQL statements the app ran for it. */
   async queries(action: () => Promise<unknown>, expected: number, marks: { gap?: string; fixed?: string } = {}): Promise<number> {
     const count = await this.app.countQueries(action)
-    console.log(`   🔎 ${count} SQL ${count === 1 ? 'query' : 'queries'} for that request`)
+    this.line(`   🔎 ${count} SQL ${count === 1 ? 'query' : 'queries'} for that request`)
     if (count !== expected) {
       this.surprises += 1
-      console.log(`   ${red(`✖ the story expected ${expected}: is this solution complete?`)}`)
+      this.line(`   ${this.colours.red(`✖ the story expected ${expected}: is this solution complete?`)}`)
     } else {
       if (marks.fixed) this.fixed(marks.fixed)
       if (marks.gap) this.gap(marks.gap)
@@ -164,20 +179,20 @@ export class Narrator {
   claims(label: string, token: string | undefined) {
     if (!token) {
       this.surprises += 1
-      console.log(`   ${red(`✖ no ${label} to show`)}`)
+      this.line(`   ${this.colours.red(`✖ no ${label} to show`)}`)
       return {}
     }
     const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString() || '{}')
     const life = typeof claims.exp === 'number' && typeof claims.iat === 'number' ? `, lives ${duration((claims.exp - claims.iat) * 1000)}` : ''
-    console.log(`   🔑 ${label}: ${trimJson(claims)}${dim(life)}`)
+    this.line(`   🔑 ${label}: ${trimJson(claims)}${this.colours.dim(life)}`)
     return claims
   }
 
   /** A few rows of a table, as the server stores them. */
   async rows(table: string, columns: string[]) {
     const rows = await this.app.db(table).select(columns)
-    console.log(`   🗄  ${table}: ${rows.length} row${rows.length === 1 ? '' : 's'}`)
-    for (const row of rows.slice(0, 4)) console.log(`      ${dim(trimJson(row, width() - 8))}`)
+    this.line(`   🗄  ${table}: ${rows.length} row${rows.length === 1 ? '' : 's'}`)
+    for (const row of rows.slice(0, 4)) this.line(`      ${this.colours.dim(trimJson(row, this.width() - 8))}`)
     return rows
   }
 }
@@ -200,15 +215,17 @@ export class NarratedDevice extends Device {
 
   override async request(method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
     const reply = await super.request(method, path, options)
+    const { bold, dim, green, red, yellow } = this.narrator.colours
+    const width = this.narrator.width()
     const who = this.name.padEnd(16)
-    const sent = options.body === undefined ? '' : ` ${dim(trimJson(options.body, width() - who.length - path.length - 14))}`
-    console.log(`   ${bold(who)} ${method} ${path}${sent}`)
+    const sent = options.body === undefined ? '' : ` ${dim(trimJson(options.body, width - who.length - path.length - 14))}`
+    this.narrator.line(`   ${bold(who)} ${method} ${path}${sent}`)
     const colour = reply.status < 300 ? green : reply.status < 500 ? red : yellow
     // An error sentence is the story's punchline: it is shown whole, even if the line wraps.
-    let answer = reply.body === undefined ? '' : reply.error ? trimJson({ error: reply.error }, 240) : trimJson(reply.body, width() - who.length - 14)
+    let answer = reply.body === undefined ? '' : reply.error ? trimJson({ error: reply.error }, 240) : trimJson(reply.body, width - who.length - 14)
     const cookie = reply.headers.getSetCookie().find((line) => line.startsWith('sid='))
     if (cookie) answer += dim(/^sid=;|expires=Thu, 01 Jan 1970/i.test(cookie) ? '  🍪 sid cleared' : `  🍪 sid=${cookie.slice(4, 14)}…`)
-    console.log(`   ${' '.repeat(who.length)} ${colour(`← ${reply.status}`)} ${answer}`)
+    this.narrator.line(`   ${' '.repeat(who.length)} ${colour(`← ${reply.status}`)} ${answer}`)
     return reply
   }
 }

@@ -22,8 +22,8 @@ const GROUP_4 = '4 · What sessions cost'
 const live = {} as Record<Side, TestApp>
 
 /** Both solutions on SQLite files, so that each can restart with new secrets. Step 05's folder sits next to step 06's. */
-async function startBoth(): Promise<Record<Side, AppOnFile>> {
-  const solutions = dirname(process.env.WORKSHOP_TARGET!)
+async function startBoth(n: Narrator): Promise<Record<Side, AppOnFile>> {
+  const solutions = dirname(n.app.dir)
   const start = (side: Side) => startOnFile(undefined, STEPS[side], { dir: join(solutions, STEPS[side]) })
   const apps = { '05': await start('05'), '06': await start('06') }
   for (const side of SIDES) live[side] = apps[side].app
@@ -154,7 +154,7 @@ async function sessions(n: Narrator) {
 }
 
 async function ledger(n: Narrator) {
-  const apps = await startBoth()
+  const apps = await startBoth(n)
   try {
     await theToken(n, apps)
     await thePage(n)

@@ -21,7 +21,7 @@ export const demo: Demo = {
   title: 'Step 07 · JWT where it belongs: a short-lived token for another service, public keys, a JWKS',
   next: 'npm run bench: the service’s GET /me with no query, the app’s POST /token, and introspection beside them.',
   async run(n) {
-    const dir = process.env.WORKSHOP_TARGET!
+    const dir = n.app.dir
     const service = await startService(undefined, { dir, issuer: n.app.url, clock: n.app.clock })
     const naive = await startService(undefined, { dir, issuer: n.app.url, clock: n.app.clock, naive: true })
     try {

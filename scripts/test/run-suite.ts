@@ -32,6 +32,8 @@ const RESULTS_REPORTER = join(ROOT, 'scripts', 'reporters', 'results.mjs')
 
 export interface SuiteOptions {
   file: string
+  /** The environment the child starts from (`env` is added to it): this process's, unless a caller has its own. */
+  parentEnv?: NodeJS.ProcessEnv
   env?: Record<string, string>
   /** Only the tests whose name, or an enclosing suite's name, matches one of these. */
   namePatterns?: string[]
@@ -47,7 +49,7 @@ export interface SuiteOptions {
 const RUNS = join(ROOT, 'scripts', 'test', 'runs.ts')
 const RUN_MARKER = /^::run (\d+)( done)?::$/
 
-export function runSuite({ file, env = {}, namePatterns = [], alongside = [], again = [] }: SuiteOptions): Promise<SuiteRun> {
+export function runSuite({ file, parentEnv = process.env, env = {}, namePatterns = [], alongside = [], again = [] }: SuiteOptions): Promise<SuiteRun> {
   // The file runs directly in one process (no `--test`, which would spawn a second one per file):
   // node:test still applies the reporter and the name pattern, and it halves the start-up cost.
   const args = ['--import', 'tsx', `--test-reporter=${RESULTS_REPORTER}`]
@@ -55,7 +57,7 @@ export function runSuite({ file, env = {}, namePatterns = [], alongside = [], ag
   for (const other of alongside) args.push('--import', pathToFileURL(other).href)
   args.push(again.length ? RUNS : file)
   const runs = again.length ? { WORKSHOP_RUNS: JSON.stringify([{ file, env: {} }, ...again.map((changes) => ({ file, env: changes }))]) } : {}
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, ...jobEnv(), ...runs }
+  const childEnv: NodeJS.ProcessEnv = { ...parentEnv, ...env, ...jobEnv(), ...runs }
   if (!again.length) delete childEnv.WORKSHOP_RUNS
   if (!env.WORKSHOP_TARGET) delete childEnv.WORKSHOP_TARGET
   if (!env.WORKSHOP_BROWSER_GAPS) delete childEnv.WORKSHOP_BROWSER_GAPS
