@@ -16,6 +16,12 @@ import { createRequire } from 'node:module'
 const loadPuppeteer = () => createRequire(import.meta.url)('puppeteer-core') as typeof import('puppeteer-core')
 
 const DEBIAN_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']
+/**
+ * Debian's chromium-headless-shell: the same Blink and V8 without the browser's window layer, made for automated
+ * checks. The browser suite costs half the CPU in it (15-16 s against 22 s here, Chromium's own part 7 s against
+ * 13-14 s). Used when it is installed beside a Chromium found above; a machine without Chromium has none.
+ */
+const HEADLESS_SHELL = '/usr/bin/chromium-headless-shell'
 
 /** Where Chromium is, or why there is none. CHROME_PATH, when set, is the only place looked at. */
 export function findChromium(env: NodeJS.ProcessEnv = process.env): { path: string } | { missing: string } {
@@ -23,10 +29,14 @@ export function findChromium(env: NodeJS.ProcessEnv = process.env): { path: stri
     return existsSync(env.CHROME_PATH) ? { path: env.CHROME_PATH } : { missing: `CHROME_PATH=${env.CHROME_PATH} does not exist.` }
   }
   const path = DEBIAN_PATHS.find((candidate) => existsSync(candidate))
-  return path ? { path } : { missing: `No Chromium found (looked at ${DEBIAN_PATHS.join(', ')}).` }
+  if (!path) return { missing: `No Chromium found (looked at ${DEBIAN_PATHS.join(', ')}).` }
+  return { path: existsSync(HEADLESS_SHELL) ? HEADLESS_SHELL : path }
 }
 
-export const HOW_TO_GET_ONE = 'Install it (Debian/Ubuntu: apt-get install -y chromium) or set CHROME_PATH to a Chrome or Chromium.'
+/** The headless shell is started as one (puppeteer's 'shell' mode); a full Chromium in its new headless mode. */
+const isHeadlessShell = (path: string) => /headless[-_]shell/.test(path)
+
+export const HOW_TO_GET_ONE = 'Install it (Debian/Ubuntu: apt-get install -y chromium, and chromium-headless-shell beside it for checks at half the CPU) or set CHROME_PATH to a Chrome or Chromium.'
 
 const found = findChromium()
 export const CHROMIUM = 'path' in found ? found.path : undefined
@@ -58,7 +68,7 @@ export async function startChromium(): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'workshop-chromium-'))
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
-    headless: true,
+    headless: isHeadlessShell(CHROMIUM) ? 'shell' : true,
     args: [
       '--headless',
       '--no-sandbox', // as root (CI), Chromium refuses to start with its sandbox
