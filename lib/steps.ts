@@ -50,9 +50,23 @@ export function hasService(dir: string): boolean {
   return existsSync(join(dir, 'service.ts'))
 }
 
-/** Imports a step folder's schema.ts and routes.ts. */
-export async function loadStep(dir: string): Promise<Step> {
-  const schema: { migrations: Migration[] } = await import(join(dir, 'schema.ts'))
-  const routes: Pick<Step, 'routes' | 'guards'> = await import(join(dir, 'routes.ts'))
-  return { name: basename(dir), migrations: schema.migrations, routes: routes.routes, guards: routes.guards }
+const loaded = new Map<string, Promise<Step>>()
+
+/**
+ * Imports a step folder's schema.ts and routes.ts, once per folder: a module is imported once anyway, and each
+ * import() asks the loader again (under Node 20, tsx's loader thread: about 1 ms of CPU, paid by every test app).
+ * A folder that failed to load is tried again next time.
+ */
+export function loadStep(dir: string): Promise<Step> {
+  let step = loaded.get(dir)
+  if (!step) {
+    step = (async () => {
+      const schema: { migrations: Migration[] } = await import(join(dir, 'schema.ts'))
+      const routes: Pick<Step, 'routes' | 'guards'> = await import(join(dir, 'routes.ts'))
+      return { name: basename(dir), migrations: schema.migrations, routes: routes.routes, guards: routes.guards }
+    })()
+    loaded.set(dir, step)
+    step.catch(() => loaded.delete(dir))
+  }
+  return step
 }
