@@ -132,11 +132,49 @@ async function migrate(db: Knex, migrations: Migration[]) {
  * migrates it again. knex's migrator keeps a record for those (two tables of its own, a lock, a dozen statements:
  * 8 of the 10.5 ms of CPU an open costs here, and every test opens one), so here the migrations run in the
  * step's order, in one transaction, as the migrator would run them. A file or a PostgreSQL database keeps the migrator.
+ *
+ * The schema they leave is the same every time: the first in-memory database of a list of migrations runs
+ * them, and the next ones get the statements that SQLite keeps for that schema (sqlite_master) in one exec,
+ * about 1.5 ms of CPU less for each test's database. Migrations that left rows run every time.
  */
+const schemas = new WeakMap<Migration[], Promise<string | undefined>>()
+
 async function migrateInMemory(db: Knex, migrations: Migration[]) {
-  await db.transaction(async (trx) => {
-    for (const migration of migrations) await migration.up(trx)
-  })
+  // Looked up and claimed before any await: a suite's tests open their databases at the same moment.
+  const known = schemas.get(migrations)
+  if (known) {
+    const schema = await known.catch(() => undefined)
+    if (schema !== undefined) return execute(db, schema)
+  }
+  const made = (async () => {
+    await db.transaction(async (trx) => {
+      for (const migration of migrations) await migration.up(trx)
+    })
+    return schemaOf(db)
+  })()
+  if (!known) {
+    schemas.set(migrations, made)
+    made.catch(() => schemas.delete(migrations)) // a failed migration runs again (and fails again) in the next database
+  }
+  await made
+}
+
+/** Several statements in one call of the driver (knex's raw() runs only the first). */
+async function execute(db: Knex, sql: string) {
+  const connection = await db.client.acquireConnection()
+  try {
+    await new Promise<void>((resolve, reject) => connection.exec(sql, (err: Error | null) => (err ? reject(err) : resolve())))
+  } finally {
+    await db.client.releaseConnection(connection)
+  }
+}
+
+/** The CREATE statements of an in-memory database, in the order they ran; undefined when a table holds rows. */
+async function schemaOf(db: Knex): Promise<string | undefined> {
+  const objects: Array<{ type: string; name: string; sql: string }> = await db('sqlite_master').whereNotNull('sql').orderBy('rowid').select('type', 'name', 'sql')
+  const own = objects.filter(({ name }) => !name.startsWith('sqlite_')) // sqlite_sequence: SQLite makes it itself
+  for (const { type, name } of own) if (type === 'table' && (await db(name).first())) return undefined
+  return own.map(({ sql }) => `${sql};`).join('\n')
 }
 
 const LOCK_TABLE = 'knex_migrations_lock'
