@@ -15,7 +15,10 @@ const PEOPLE = 24 // two dozen at once: enough to interleave every route, cheap 
 /** A server on a SQLite file in a temporary folder, where SQLITE_BUSY would show (unlike `:memory:`), or a PostgreSQL schema. */
 async function startOnFile(t: TestContext, target: Target): Promise<TestApp> {
   const database = await freshDatabase('file', `load-${target.label}`)
-  const app = await startApp(undefined, target.name, { dir: target.dir, database })
+  const app = await startApp(undefined, target.name, { dir: target.dir, database }).catch(async (err) => {
+    await database.drop() // an app that cannot start leaves no database behind
+    throw err
+  })
   t.after(async () => {
     await app.close()
     await database.drop()
