@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { ROOT } from '../lib/steps.ts'
 import { findChromium, HOW_TO_GET_ONE } from '../tests/harness/browser.ts'
+import { TSX } from './tsx.ts'
 
 const chromium = findChromium()
 if ('missing' in chromium) {
@@ -13,7 +14,7 @@ if ('missing' in chromium) {
   process.exit(1)
 }
 const suite = join(ROOT, 'tests', 'browser.test.ts')
-const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=dot', suite], {
+const run = spawnSync(process.execPath, [...TSX, '--test', '--test-reporter=dot', suite], {
   cwd: ROOT,
   stdio: 'inherit',
   env: { ...process.env, SCREENSHOTS: '1', WORKSHOP_FLAVOUR: 'solutions' },

@@ -11,9 +11,10 @@ import { describe, test } from 'node:test'
 import { promisify } from 'node:util'
 import { ROOT, STEPS, stepExists } from '../lib/steps.ts'
 import { parseOptions, UsageError } from '../scripts/bench/options.ts'
+import { TSX } from '../scripts/tsx.ts'
 
 const run = promisify(execFile)
-const BENCH = ['--import', 'tsx', join(ROOT, 'scripts', 'bench.ts')]
+const BENCH = [...TSX, join(ROOT, 'scripts', 'bench.ts')]
 
 /** What `git status` shows: nothing a run leaves behind may show there. */
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' })

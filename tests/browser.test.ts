@@ -4,7 +4,7 @@
 // labels and buttons only, as a person would use it, with two devices side by side: the laptop at
 // http://localhost:PORT and the phone at http://127.0.0.1:PORT, which keep separate cookies and storage.
 //
-// Run: npm test -- browser [step-04] [--solution]   (or: node --import tsx --test tests/browser.test.ts)
+// Run: npm test -- browser [step-04] [--solution]   (or: node --import tsx/esm --test tests/browser.test.ts)
 // Needs Chromium (tests/harness/browser.ts): without one it is skipped with the reason, except under CI=true.
 // SCREENSHOTS=1 (npm run screenshots) also saves the laptop and the phone side by side into slides/images/page/,
 // for the deck and the READMEs; without it the suite writes nothing, so a plain `npm test` leaves the repo clean.

@@ -8,6 +8,7 @@ import { describe, test } from 'node:test'
 import { ROOT } from '../lib/steps.ts'
 import { checkNode } from '../scripts/doctor.ts'
 import { learnersStep } from '../scripts/cli.ts'
+import { TSX } from '../scripts/tsx.ts'
 
 /** What `git status` shows: nothing a run leaves behind may show there. */
 const gitStatus = () => execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], { cwd: ROOT, encoding: 'utf8' })
@@ -30,7 +31,7 @@ function npmTest(args: string[], env: Record<string, string>): Promise<Run> {
     if (!(name in env)) delete childEnv[name]
   }
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', `--test-reporter=${LEARNER_REPORTER}`, join(ROOT, 'scripts', 'test.ts'), ...args], { cwd: ROOT, env: childEnv })
+    const child = spawn(process.execPath, [...TSX, `--test-reporter=${LEARNER_REPORTER}`, join(ROOT, 'scripts', 'test.ts'), ...args], { cwd: ROOT, env: childEnv })
     let out = ''
     child.stdout.on('data', (chunk) => (out += chunk))
     child.stderr.on('data', (chunk) => (out += chunk))

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // Renders every slide of the built deck in headless Chromium and fails on a blank, clipped or overflowing one.
-// Run: node --import tsx --test tests/slides-browser.test.ts
+// Run: node --import tsx/esm --test tests/slides-browser.test.ts
 // Needs Chromium (tests/harness/browser.ts): without one it is skipped with the reason, except under CI=true,
 // where it fails. SLIDES_SCREENSHOTS=/some/dir also saves a PNG of every slide.
 import assert from 'node:assert/strict'

@@ -1,5 +1,5 @@
 // The deck: built with `npm run slides`, checked without a browser (tests/slides-browser.test.ts renders it).
-// Run: node --import tsx --test tests/slides.test.ts
+// Run: node --import tsx/esm --test tests/slides.test.ts
 import assert from 'node:assert/strict'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'

@@ -1,5 +1,5 @@
 // The learner's and presenter's commands (progress, diff, reset, demo, doctor), checked by their output and exit
-// code. Each command runs once as a real child process, as a learner types it (`node --import tsx scripts/<command>.ts`
+// code. Each command runs once as a real child process, as a learner types it (`node --import tsx/esm scripts/<command>.ts`
 // with a wrong flag or argument): that run keeps the exit code the learner sees. Every other check calls the
 // command's function in this process, with the environment a run would have and its output collected (call, below):
 // a child would spend most of a second of CPU starting tsx and loading modules, for output this process makes the
@@ -22,6 +22,7 @@ import { diff } from '../scripts/diff.ts'
 import { doctor } from '../scripts/doctor.ts'
 import { progress } from '../scripts/progress.ts'
 import { reset } from '../scripts/reset.ts'
+import { TSX } from '../scripts/tsx.ts'
 
 interface Run {
   code: number | null
@@ -64,14 +65,14 @@ function commandEnv(env: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /**
- * `node --import tsx scripts/<command>.ts …args`, with plain output (piped): once per command, for its exit
+ * `node --import tsx/esm scripts/<command>.ts …args`, with plain output (piped): once per command, for its exit
  * code. The timeout only catches a hang: how fast a command is on a busy machine is not this suite's business.
  */
 const HANG = 5 * 60_000
 function run(command: string, args: string[] = [], env: Record<string, string> = {}): Promise<Run> {
   const childEnv = commandEnv(env)
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts', `${command}.ts`), ...args], {
+    const child = spawn(process.execPath, [...TSX, join(ROOT, 'scripts', `${command}.ts`), ...args], {
       cwd: ROOT,
       env: childEnv,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { newPrivateJwk } from '../../lib/signing-keys.ts'
 import { ROOT } from '../../lib/steps.ts'
 import { BENCH_EMAIL, BENCH_PASSWORD } from './user.ts'
+import { TSX } from '../tsx.ts'
 
 export interface Server {
   url: string
@@ -59,7 +60,7 @@ export async function startServers(dirs: string[]): Promise<Hosted> {
 
 /** Resolves once the child has printed `[service ]listening on http://localhost:<port>` `count` times. */
 function spawnServers(script: string, args: string[], count: number, extraEnv: Record<string, string> = {}): Promise<Array<{ service: boolean; server: Server }>> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...TSX, script, ...args], {
     cwd: ROOT,
     env: { ...serverEnv(), ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -16,7 +16,7 @@ import { hasService } from '../../lib/steps.ts'
 const withServices = process.argv[2] === '--with-services'
 const dirs = process.argv.slice(withServices ? 3 : 2)
 if (dirs.length === 0) {
-  console.error('usage: node --import tsx scripts/bench/server.ts [--with-services] <step folder> [<step folder>…]')
+  console.error('usage: node --import tsx/esm scripts/bench/server.ts [--with-services] <step folder> [<step folder>…]')
   process.exit(2)
 }
 process.setMaxListeners(10 + 4 * dirs.length)

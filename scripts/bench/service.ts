@@ -4,7 +4,7 @@ import { serveService } from '../../lib/service/server.ts'
 
 const [dir, issuer] = process.argv.slice(2)
 if (!dir || !issuer) {
-  console.error('usage: node --import tsx scripts/bench/service.ts <step folder> <issuer URL>')
+  console.error('usage: node --import tsx/esm scripts/bench/service.ts <step folder> <issuer URL>')
   process.exit(2)
 }
 await serveService({ dir, port: 0, host: '127.0.0.1', issuer, name: 'reports' })

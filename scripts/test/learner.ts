@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url'
 import { ROOT } from '../../lib/steps.ts'
 import { todoOfFunction } from '../../tests/harness/expect.ts'
 import { startTypecheck, typecheckTest } from './typecheck.ts'
+import { TSX } from '../tsx.ts'
 
 export interface LearnerSuite {
   file: string
@@ -19,7 +20,7 @@ const SUITE_ENTRY = join(ROOT, 'scripts', 'test', 'suite-entry.ts')
 
 function start(suite: LearnerSuite): ChildProcess {
   console.log(`Testing ${suite.label} with ${relative(ROOT, suite.file)}\n`)
-  const args = ['--import', 'tsx', `--test-reporter=${LEARNER_REPORTER}`, SUITE_ENTRY]
+  const args = [...TSX, `--test-reporter=${LEARNER_REPORTER}`, SUITE_ENTRY]
   return spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...suite.env, WORKSHOP_SUITE_FILE: suite.file }, stdio: 'inherit' })
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { ROOT } from '../../lib/steps.ts'
 import { jobEnv, noteTests } from './profile.ts'
+import { TSX } from '../tsx.ts'
 
 export interface TestResult {
   name: string
@@ -52,7 +53,7 @@ const RUN_MARKER = /^::run (\d+)( done)?::$/
 export function runSuite({ file, parentEnv = process.env, env = {}, namePatterns = [], alongside = [], again = [] }: SuiteOptions): Promise<SuiteRun> {
   // The file runs directly in one process (no `--test`, which would spawn a second one per file):
   // node:test still applies the reporter and the name pattern, and it halves the start-up cost.
-  const args = ['--import', 'tsx', `--test-reporter=${RESULTS_REPORTER}`]
+  const args = [...TSX, `--test-reporter=${RESULTS_REPORTER}`]
   for (const pattern of [...namePatterns, ...(again.length && namePatterns.length ? [RUN_MARKER.source] : [])]) args.push(`--test-name-pattern=${pattern}`)
   for (const other of alongside) args.push('--import', pathToFileURL(other).href)
   args.push(again.length ? RUNS : file)

@@ -1,5 +1,5 @@
 // Runs one suite file several times in one process, each time against another folder:
-//   node --import tsx scripts/test/runs.ts   with WORKSHOP_RUNS='[{"file": …, "env": {…}}, …]'
+//   node --import tsx/esm scripts/test/runs.ts   with WORKSHOP_RUNS='[{"file": …, "env": {…}}, …]'
 // One start-up (tsx, koa, knex) for a step's solution and its starter, instead of one each.
 // node:test starts a top-level test as soon as it is declared, so a run's environment is set only once every
 // test declared before it has finished (the marker `::run N done::`); then its own instance of the suite is

@@ -3,6 +3,7 @@
 // process (scripts/test/workshop.ts), they share this one build instead of making it twice.
 import { spawn } from 'node:child_process'
 import { ROOT } from '../../lib/steps.ts'
+import { TSX } from '../../scripts/tsx.ts'
 
 export interface Build {
   status: number | null
@@ -14,7 +15,7 @@ let building: Promise<Build> | undefined
 /** Runs the build the first time it is asked for; every later call in this process gets the same answer. */
 export function buildDeck(): Promise<Build> {
   building ??= new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/slides.ts', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [...TSX, 'scripts/slides.ts', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.on('data', (chunk) => (output += chunk))
     child.stderr.on('data', (chunk) => (output += chunk))

@@ -7,6 +7,7 @@ import { randomKey } from '../../../lib/dev-secrets.ts'
 import { newPrivateJwk } from '../../../lib/signing-keys.ts'
 import { CHEAP_SCRYPT_FOR_TESTS } from '../../../lib/passwords.ts'
 import { ROOT, type StepName } from '../../../lib/steps.ts'
+import { TSX } from '../../../scripts/tsx.ts'
 
 export interface Exit {
   code: number | null
@@ -41,11 +42,11 @@ export const OWASP_COST = { TEST_ONLY_SCRYPT_N: '' }
 const START = join(ROOT, 'scripts', 'start.ts')
 
 /**
- * `node --import tsx scripts/start.ts <step> [--solution]` with `env` added to a clean environment. No hash is
+ * `node --import tsx/esm scripts/start.ts <step> [--solution]` with `env` added to a clean environment. No hash is
  * under test in most of these servers, so they hash at the tests' cost (an OWASP hash is 0.7 s of CPU here).
  */
 export function runStart(step: StepName, solution: boolean, env: Record<string, string>, extra: string[] = []) {
-  const args = ['--import', 'tsx', START, step, ...(solution ? ['--solution'] : []), ...extra]
+  const args = [...TSX, START, step, ...(solution ? ['--solution'] : []), ...extra]
   const cost = env.NODE_ENV === 'production' ? {} : { TEST_ONLY_SCRYPT_N: String(CHEAP_SCRYPT_FOR_TESTS.N) }
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: '0', ...cost, ...env }
   const settings = ['SIGNING_KEYS', 'ISSUER', 'SERVICE_PORT', 'SERVICE_NAME']

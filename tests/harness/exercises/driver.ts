@@ -1,5 +1,5 @@
 // Runs step suites against several copies in one process, one after the other:
-//   node --import tsx driver.ts <suite file> <copy dir>... [<suite file> <copy dir>...]...
+//   node --import tsx/esm driver.ts <suite file> <copy dir>... [<suite file> <copy dir>...]...
 // Each copy follows the suite named before it, so one process can run the copies of every step. A marker
 // test before each copy points WORKSHOP_TARGET at it when it runs (node:test runs top-level tests one after
 // the other, in order; the suites read it only when a test starts its app), and each copy imports its own

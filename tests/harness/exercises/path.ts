@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ROOT, stepDir, type StepName } from '../../../lib/steps.ts'
+import { TSX } from '../../../scripts/tsx.ts'
 
 export interface Hunk {
   file: string
@@ -141,7 +142,7 @@ export function runSuitesOn(suites: Array<{ step: StepName; dirs: string[] }>): 
   const env: NodeJS.ProcessEnv = { ...process.env }
   delete env.NODE_TEST_CONTEXT // set inside a test run; a nested run would refuse to report
   delete env.WORKSHOP_TARGET
-  const args = ['--import', 'tsx', `--test-reporter=${REPORTER}`, DRIVER, ...suites.flatMap(({ step, dirs }) => [join(ROOT, 'tests', `${step}.test.ts`), ...dirs])]
+  const args = [...TSX, `--test-reporter=${REPORTER}`, DRIVER, ...suites.flatMap(({ step, dirs }) => [join(ROOT, 'tests', `${step}.test.ts`), ...dirs])]
   // The copies are numbered across suites, in order: copy i is the i-th dir of the flattened list.
   const where = suites.flatMap(({ dirs }, s) => dirs.map((_, d) => [s, d] as const))
   return new Promise((resolve) => {
