@@ -2,7 +2,7 @@
 // and the server's log shows that error once however many requests hit it; in production it names nothing.
 import assert from 'node:assert/strict'
 import type { AddressInfo } from 'node:net'
-import { test } from 'node:test'
+import { describe, test } from 'node:test'
 import Router from '@koa/router'
 import { createApp } from '../lib/app.ts'
 import { openDatabase } from '../lib/db.ts'
@@ -24,33 +24,35 @@ async function serve(production: boolean) {
   return { url, close: async () => (server.closeAllConnections(), server.close(), await db.destroy()) }
 }
 
-test('in development, a 500 names the file, line and function that threw, and the log shows it once', async (t) => {
-  const logged: string[] = []
-  t.mock.method(console, 'error', (...args: unknown[]) => logged.push(args.map(String).join(' ')))
-  const app = await serve(false)
-  try {
-    const replies = await Promise.all([1, 2, 3].map(() => fetch(app.url).then(async (reply) => ({ status: reply.status, body: await reply.json() }))))
-    for (const reply of replies) {
-      assert.equal(reply.status, 500)
-      assert.match(reply.body.error, /tests\/server-errors\.test\.ts:\d+, in signTheToken\(\) threw Error: Bad "options\.expiresIn"/)
-      assert.doesNotMatch(reply.body.error, /\/work\/|\bat .+:\d+:\d+/, 'no absolute path, no stack frame')
+describe('a 500 from the app, in development and in production', () => {
+  test('in development, a 500 names the file, line and function that threw, and the log shows it once', async (t) => {
+    const logged: string[] = []
+    t.mock.method(console, 'error', (...args: unknown[]) => logged.push(args.map(String).join(' ')))
+    const app = await serve(false)
+    try {
+      const replies = await Promise.all([1, 2, 3].map(() => fetch(app.url).then(async (reply) => ({ status: reply.status, body: await reply.json() }))))
+      for (const reply of replies) {
+        assert.equal(reply.status, 500)
+        assert.match(reply.body.error, /tests\/server-errors\.test\.ts:\d+, in signTheToken\(\) threw Error: Bad "options\.expiresIn"/)
+        assert.doesNotMatch(reply.body.error, /\/work\/|\bat .+:\d+:\d+/, 'no absolute path, no stack frame')
+      }
+      const mine = logged.filter((line) => /signTheToken/.test(line))
+      assert.equal(mine.length, 1, `one line in the log for three requests, got:\n${logged.join('\n')}`)
+      assert.doesNotMatch(mine[0], /\n\s+at /, 'a line, not a stack trace')
+    } finally {
+      await app.close()
     }
-    const mine = logged.filter((line) => /signTheToken/.test(line))
-    assert.equal(mine.length, 1, `one line in the log for three requests, got:\n${logged.join('\n')}`)
-    assert.doesNotMatch(mine[0], /\n\s+at /, 'a line, not a stack trace')
-  } finally {
-    await app.close()
-  }
-})
+  })
 
-test('in production, a 500 says nothing about the code', async (t) => {
-  t.mock.method(console, 'error', () => {})
-  const app = await serve(true)
-  try {
-    const reply = await fetch(app.url)
-    assert.equal(reply.status, 500)
-    assert.deepEqual(await reply.json(), { error: 'Something went wrong on the server. It has been logged.' })
-  } finally {
-    await app.close()
-  }
+  test('in production, a 500 says nothing about the code', async (t) => {
+    t.mock.method(console, 'error', () => {})
+    const app = await serve(true)
+    try {
+      const reply = await fetch(app.url)
+      assert.equal(reply.status, 500)
+      assert.deepEqual(await reply.json(), { error: 'Something went wrong on the server. It has been logged.' })
+    } finally {
+      await app.close()
+    }
+  })
 })

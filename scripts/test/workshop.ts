@@ -211,11 +211,20 @@ async function onSolution(step: StepName, starter = false): Promise<Check[]> {
  * Suites that run in one process, as one job, to share what they both set up; each keeps its own checks, told
  * apart by its one top-level describe. The two proofs of the learner's path read the step suites' runs on the
  * same scratch copies (tests/harness/exercises/copies.ts): together, each copy runs once for both. The deck's
- * browser check renders the deck that tests/slides.test.ts builds (tests/harness/deck.ts): one build.
+ * browser check renders the deck that tests/slides.test.ts builds (tests/harness/deck.ts): one build. The small
+ * suites that start no process of their own share one: each alone cost more to start (tsx, koa, knex) than to run.
  */
 const TOGETHER = [
   ['tests/mistakes.test.ts', 'tests/exercises.test.ts'],
   ['tests/slides.test.ts', 'tests/slides-browser.test.ts'],
+  [
+    'tests/jwt-cookie.test.ts',
+    'tests/database-down.test.ts',
+    'tests/server-errors.test.ts',
+    'tests/ledger.test.ts',
+    'tests/todo-messages.test.ts',
+    'tests/readme-hints.test.ts',
+  ],
 ].map((group) => group.map((file) => join(ROOT, file)))
 
 function otherSuites(): string[] {
