@@ -75,7 +75,8 @@ async function startPair(target: Target): Promise<Pair> {
     b: servers[1],
     async restartA() {
       const exit = await pair.a.stop('SIGTERM')
-      pair.a = await startServer(target.name, flavour() === 'solutions', env)
+      // Step 07: the restarted A is the app alone, as B is; its README block, the one reader of A's service, ran first.
+      pair.a = await startServer(target.name, flavour() === 'solutions', env, extra)
       if (balancer) balancer.upstreams[0] = pair.a.url
       return exit
     },
