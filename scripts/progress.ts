@@ -1,10 +1,10 @@
 // npm run progress: one row per step with the tests your work in steps/ passes, the step you are on, and
-// what to run next. The suites run two at a time, quietly; only the counts are shown.
+// what to run next. The suites run one after the other in one process, quietly; only the counts are shown.
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { STEPS, type StepName } from '../lib/steps.ts'
 import { folderOf, hasFolder, type Io, lastEdit, learnerEditsAfter, palette, parseCommand, processIo, runCommand, say, shortName, startedDirectly, workshopRoot } from './cli.ts'
-import { inPool, runSuite, type SuiteRun } from './test/run-suite.ts'
+import { runSuites, type SuiteRun } from './test/run-suite.ts'
 
 const USAGE = `Usage: npm run progress
 
@@ -25,25 +25,28 @@ interface Row {
   detail?: string
 }
 
-async function check(step: StepName, root: string, env: NodeJS.ProcessEnv): Promise<Row> {
+/** A step's row before its suite runs: `missing` with the reason when there is nothing to run. */
+function rowOf(step: StepName, root: string): Row {
   const row: Row = { step, state: 'missing', edited: lastEdit(folderOf(step, 'steps', root)), passed: 0, failed: 0, total: 0, todos: [] }
-  const suite = join(root, 'tests', `${step}.test.ts`)
   if (!hasFolder(step, 'steps', root)) return { ...row, detail: `steps/${step} is not there yet` }
-  if (!existsSync(suite)) return { ...row, detail: `tests/${step}.test.ts is not there yet` }
-  const run: SuiteRun = await runSuite({ file: suite, parentEnv: env, env: { WORKSHOP_TARGET: folderOf(step, 'steps', root) } })
+  if (!existsSync(suiteOf(step, root))) return { ...row, detail: `tests/${step}.test.ts is not there yet` }
+  return { ...row, state: 'failing' }
+}
+
+const suiteOf = (step: StepName, root: string) => join(root, 'tests', `${step}.test.ts`)
+
+/** The row, counted from its suite's run. */
+function counted(row: Row, run: SuiteRun): Row {
   const counted = run.results.filter((result) => result.status !== 'skip')
-  row.passed = counted.filter((result) => result.status === 'pass').length
-  row.failed = counted.filter((result) => result.status === 'fail').length
-  row.total = counted.length
-  const messages = counted.filter((result) => result.status === 'fail').map((result) => result.message ?? '')
-  row.todos = [...new Set(messages.flatMap((message) => message.match(/TODO\(\d+\)/g) ?? []))].sort()
-  if (row.total === 0) {
+  const failing = counted.filter((result) => result.status === 'fail')
+  const todos = [...new Set(failing.flatMap((result) => result.message?.match(/TODO\(\d+\)/g) ?? []))].sort()
+  const counts = { passed: counted.length - failing.length, failed: failing.length, total: counted.length, todos }
+  if (counted.length === 0) {
     // A syntax error or a crash at import: no test ran at all. Show the first useful line.
     const firstLine = run.stderr.split('\n').find((line) => /error/i.test(line)) ?? run.stderr.split('\n')[0] ?? ''
-    return { ...row, state: 'crashed', detail: firstLine.trim().slice(0, 160) || 'no test ran' }
+    return { ...row, ...counts, state: 'crashed', detail: firstLine.trim().slice(0, 160) || 'no test ran' }
   }
-  row.state = row.failed === 0 && run.exitCode === 0 ? 'green' : 'failing'
-  return row
+  return { ...row, ...counts, state: run.exitCode === 0 ? 'green' : 'failing' }
 }
 
 const isOpen = (row: Row) => row.state === 'failing' || row.state === 'crashed'
@@ -122,11 +125,15 @@ function printNext(current: Row | undefined, rows: Row[], unstarted: Row[], io: 
 export async function progress(args = process.argv.slice(2), io: Io = processIo()): Promise<number> {
   parseCommand({ usage: USAGE, options: {}, positionals: { min: 0, max: 0 } }, args)
   const root = workshopRoot(io.env)
-  say(io.out, palette(io).dim('Running each step’s tests against your work in steps/ (two at a time)…'))
-  const rows = await inPool(
-    STEPS.map((step) => () => check(step, root, io.env)),
-    2,
+  say(io.out, palette(io).dim('Running each step’s tests against your work in steps/…'))
+  // Every suite in one process, one after the other: one start-up of tsx, koa and knex instead of one per step.
+  const ready = STEPS.map((step) => rowOf(step, root))
+  const runnable = ready.filter((row) => row.state !== 'missing')
+  const runs = await runSuites(
+    runnable.map((row) => ({ file: suiteOf(row.step, root), env: { WORKSHOP_TARGET: folderOf(row.step, 'steps', root) } })),
+    io.env,
   )
+  const rows = ready.map((row) => (row.state === 'missing' ? row : counted(row, runs[runnable.indexOf(row)])))
   say(io.out)
   const { current, unstarted } = currentStep(rows)
   for (const row of rows) printRow(row, row === current, io)

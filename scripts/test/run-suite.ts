@@ -62,6 +62,47 @@ export function runSuite({ file, parentEnv = process.env, env = {}, namePatterns
   if (!again.length) delete childEnv.WORKSHOP_RUNS
   if (!env.WORKSHOP_TARGET) delete childEnv.WORKSHOP_TARGET
   if (!env.WORKSHOP_BROWSER_GAPS) delete childEnv.WORKSHOP_BROWSER_GAPS
+  return spawnSuites(args, childEnv).then(({ parts: [results, ...later], exitCode, stderr }) => ({
+    results,
+    again: again.map((_, i) => later[i] ?? []),
+    exitCode,
+    stderr: stderr.replace(STDERR_MARKER, ''),
+  }))
+}
+
+/** One run of runSuites: a suite file, and the variables it runs with (null unsets one). */
+export interface Run {
+  file: string
+  env: Record<string, string | null>
+}
+
+/**
+ * Several suites in one process, one after the other (scripts/test/runs.ts): one start-up (tsx, koa, knex) for
+ * them all. Each answer holds its own run's results and what was printed while it ran; its exitCode is 1 when
+ * one of its tests failed or none ran. A suite that cannot even be imported reports no test, and the runs after
+ * it still run.
+ */
+export async function runSuites(runs: Run[], parentEnv: NodeJS.ProcessEnv = process.env): Promise<SuiteRun[]> {
+  const childEnv: NodeJS.ProcessEnv = { ...parentEnv, ...jobEnv(), WORKSHOP_RUNS: JSON.stringify(runs) }
+  delete childEnv.WORKSHOP_TARGET
+  delete childEnv.WORKSHOP_BROWSER_GAPS
+  const { parts, stderr } = await spawnSuites([...TSX, `--test-reporter=${RESULTS_REPORTER}`, RUNS], childEnv)
+  // runs.ts writes `::run N::` on stderr before it imports run N: what follows is that run's.
+  const printed = stderr.split(STDERR_MARKER)
+  return runs.map((_, i) => {
+    const results = parts[i] ?? []
+    const failed = results.length === 0 || results.some((result) => result.status === 'fail')
+    return { results, again: [], exitCode: failed ? 1 : 0, stderr: printed[i + 1] ?? printed.at(-1) ?? '' }
+  })
+}
+
+const STDERR_MARKER = /^::run \d+::\n/gm
+
+/**
+ * Starts `node args`, and answers its results split by run: before the marker test of run 1, the first run and
+ * the suites alongside it; then each later run's own.
+ */
+function spawnSuites(args: string[], childEnv: NodeJS.ProcessEnv): Promise<{ parts: TestResult[][]; exitCode: number; stderr: string }> {
   delete childEnv.NODE_TEST_CONTEXT // set inside a test run; a nested `node --test` would refuse to start
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -74,7 +115,6 @@ export function runSuite({ file, parentEnv = process.env, env = {}, namePatterns
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as TestResult)
-      // Before the marker of run 1: the first run and the suites alongside it; then each later run's own.
       const parts: TestResult[][] = [[]]
       for (const result of lines) {
         const marker = RUN_MARKER.exec(result.name)
@@ -82,9 +122,8 @@ export function runSuite({ file, parentEnv = process.env, env = {}, namePatterns
           if (Number(marker[1]) > 0 && !marker[2]) parts.push([])
         } else parts[parts.length - 1].push(result)
       }
-      const [results, ...later] = parts
       noteTests(lines)
-      resolve({ results, again: again.map((_, i) => later[i] ?? []), exitCode: code ?? 1, stderr })
+      resolve({ parts, exitCode: code ?? 1, stderr })
     })
   })
 }
