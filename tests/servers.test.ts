@@ -38,7 +38,7 @@ interface Pair {
   balancer?: Server
   a: ChildServer
   b: ChildServer
-  /** Stops A with SIGTERM and starts it again on the same database, with the same environment: answers its exit. */
+  /** Stops A with SIGTERM and starts it again on the same database, with the same environment (step 07: the app alone, as B): answers its exit. */
   restartA(): Promise<Exit>
   db: Database
   database: TestDatabase
