@@ -8,15 +8,11 @@
 // when they run, is that run's. A marker `::run N::` opens each run's results. An env value of null unsets
 // the variable. Suites loaded before this file (--import) run first, in the environment the process got.
 // Before it imports run N, it writes `::run N::` on stderr: what the suite prints from then on is that run's. A
-// suite that cannot be imported (a syntax error in a step's code) reports no test; its error is printed in its
+// suite that cannot be imported (a syntax error in the suite file) reports no test; its error is printed in its
 // part of stderr, and the next run still runs.
 import { test } from 'node:test'
 import { pathToFileURL } from 'node:url'
-
-interface Run {
-  file: string
-  env: Record<string, string | null>
-}
+import type { Run } from './run-suite.ts'
 
 const apply = (env: Run['env']) => {
   for (const [name, value] of Object.entries(env)) {
